@@ -1,0 +1,95 @@
+//! Every error reply the server sends, in one place, worded exactly as Redis words them where
+//! Redis has the same error, so clients that match on error text keep working.
+
+use bytes::Bytes;
+use kuber_protocol::Frame;
+
+/// An error frame from a static message (no allocation on hot paths).
+pub const fn err(msg: &'static str) -> Frame {
+    Frame::Error(Bytes::from_static(msg.as_bytes()))
+}
+
+/// `-ERR syntax error`
+pub const SYNTAX: &str = "ERR syntax error";
+/// Integer argument not parseable.
+pub const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
+/// Float argument not parseable.
+pub const NOT_FLOAT: &str = "ERR value is not a valid float";
+/// INCR overflow.
+pub const OVERFLOW: &str = "ERR increment or decrement would overflow";
+/// INCRBYFLOAT to a non-finite result.
+pub const NAN_OR_INF: &str = "ERR increment would produce NaN or Infinity";
+/// Type mismatch.
+pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
+/// Missing source key.
+pub const NO_SUCH_KEY: &str = "ERR no such key";
+/// Not authenticated.
+pub const NOAUTH: &str = "NOAUTH Authentication required.";
+/// HELLO without credentials on an unauthenticated connection.
+pub const NOAUTH_HELLO: &str = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time";
+/// Bad credentials.
+pub const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
+/// String growth over the bulk limit.
+pub const TOO_BIG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+/// SETRANGE/GETRANGE offsets.
+pub const OFFSET_RANGE: &str = "ERR offset is out of range";
+/// SCAN cursor not an unsigned integer.
+pub const INVALID_CURSOR: &str = "ERR invalid cursor";
+/// EXPIRE option conflicts.
+pub const NX_XX_GT_LT: &str = "ERR NX and XX, GT or LT options at the same time are not compatible";
+/// EXPIRE GT with LT.
+pub const GT_LT: &str = "ERR GT and LT options at the same time are not compatible";
+/// HELLO with an unknown protocol version.
+pub const NOPROTO: &str = "NOPROTO unsupported protocol version";
+/// Bad client name.
+pub const BAD_CLIENT_NAME: &str = "ERR Client names cannot contain spaces, newlines or special characters.";
+/// CLIENT KILL found nobody.
+pub const NO_SUCH_CLIENT: &str = "ERR No such client";
+/// SELECT with a negative index.
+pub const DB_INDEX_RANGE: &str = "ERR DB index is out of range";
+/// Connection limit.
+pub const MAX_CLIENTS: &str = "ERR max number of clients reached";
+/// Source and destination are the same (COPY).
+pub const SAME_OBJECT: &str = "ERR source and destination objects are the same";
+
+/// `-ERR wrong number of arguments for 'cmd' command`
+pub fn wrong_arity(name: &str) -> Frame {
+    Frame::error(format!("ERR wrong number of arguments for '{name}' command"))
+}
+
+/// `-ERR unknown command 'x', with args beginning with: 'a' 'b' `
+pub fn unknown_command(args: &[Bytes]) -> Frame {
+    let mut msg = format!("ERR unknown command '{}', with args beginning with: ", printable(&args[0], 128));
+    for arg in args.iter().skip(1) {
+        if msg.len() >= 128 {
+            break;
+        }
+        msg.push_str(&format!("'{}' ", printable(arg, 128 - msg.len().min(128))));
+    }
+    Frame::error(msg)
+}
+
+/// `-ERR unknown subcommand 'x'. Try CMD HELP.`
+pub fn unknown_subcommand(cmd: &str, sub: &[u8]) -> Frame {
+    Frame::error(format!("ERR unknown subcommand '{}'. Try {} HELP.", printable(sub, 128), cmd.to_ascii_uppercase()))
+}
+
+/// `-NOPERM User u has no permissions to run the 'cmd' command`
+pub fn noperm(user: &str, command: &str) -> Frame {
+    Frame::error(format!("NOPERM User {user} has no permissions to run the '{command}' command"))
+}
+
+/// `-ERR invalid expire time in 'cmd' command`
+pub fn invalid_expire(name: &str) -> Frame {
+    Frame::error(format!("ERR invalid expire time in '{name}' command"))
+}
+
+/// An arbitrary `ERR` message.
+pub fn err_msg(msg: impl std::fmt::Display) -> Frame {
+    Frame::error(format!("ERR {msg}"))
+}
+
+/// Client bytes made safe to echo in an error line: no CR/LF, cut at `max` bytes.
+pub fn printable(b: &[u8], max: usize) -> String {
+    String::from_utf8_lossy(&b[..b.len().min(max)]).replace(['\r', '\n'], " ")
+}

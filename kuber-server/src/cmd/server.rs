@@ -1,0 +1,478 @@
+//! Server commands: COMMAND, INFO, CONFIG, TIME, ROLE, FUNCTION, LASTSAVE, SAVE, SHUTDOWN, STATUS.
+
+use std::fmt::Write as _;
+use std::sync::atomic::Ordering;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use kuber_protocol::Frame;
+
+use super::Ctx;
+use super::args::{int, is, text};
+use super::connection::REDIS_VERSION;
+use super::reply::{self, err};
+use super::table::{self, COMMANDS, CommandSpec};
+use crate::auth::Role;
+use crate::store::RegionStats;
+use crate::store::glob::glob_match;
+
+fn command_info(spec: &CommandSpec) -> Frame {
+    let category = if spec.has(table::WRITE) { "@write" } else if spec.has(table::READONLY) { "@read" } else { "@connection" };
+    let mut categories = vec![Frame::simple(category)];
+    if spec.has(table::FAST) {
+        categories.push(Frame::simple("@fast"));
+    }
+    if spec.has(table::ADMIN) {
+        categories.push(Frame::simple("@admin"));
+        categories.push(Frame::simple("@dangerous"));
+    }
+    Frame::Array(vec![
+        Frame::bulk(spec.name),
+        Frame::Integer(spec.arity as i64),
+        Frame::Set(spec.flag_names().into_iter().map(Frame::simple).collect()),
+        Frame::Integer(spec.first_key as i64),
+        Frame::Integer(spec.last_key as i64),
+        Frame::Integer(spec.step as i64),
+        Frame::Set(categories),
+        Frame::Array(vec![]),
+        Frame::Array(vec![]),
+        Frame::Array(vec![]),
+    ])
+}
+
+fn command_docs(spec: &CommandSpec) -> Frame {
+    Frame::Map(vec![
+        (Frame::bulk("summary"), Frame::bulk(spec.summary)),
+        (Frame::bulk("since"), Frame::bulk("1.0.0")),
+        (Frame::bulk("group"), Frame::bulk(spec.group)),
+    ])
+}
+
+/// `COMMAND [COUNT | INFO name… | DOCS name… | LIST]`, answered from the command table.
+pub(super) fn command(_: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    if args.len() == 1 {
+        return Frame::Array(COMMANDS.iter().map(command_info).collect());
+    }
+    let sub = &args[1];
+    let named = |names: &[Bytes]| names.iter().map(|n| table::lookup(n).map(|i| &COMMANDS[i])).collect::<Vec<_>>();
+    if is(sub, "COUNT") && args.len() == 2 {
+        Frame::Integer(COMMANDS.len() as i64)
+    } else if is(sub, "INFO") {
+        if args.len() == 2 {
+            return Frame::Array(COMMANDS.iter().map(command_info).collect());
+        }
+        Frame::Array(named(&args[2..]).into_iter().map(|c| c.map_or(Frame::NullArray, command_info)).collect())
+    } else if is(sub, "DOCS") {
+        let specs: Vec<&CommandSpec> =
+            if args.len() == 2 { COMMANDS.iter().collect() } else { named(&args[2..]).into_iter().flatten().collect() };
+        Frame::Map(specs.into_iter().map(|c| (Frame::bulk(c.name), command_docs(c))).collect())
+    } else if is(sub, "LIST") {
+        Frame::Array(COMMANDS.iter().map(|c| Frame::bulk(c.name)).collect())
+    } else {
+        reply::unknown_subcommand("command", sub)
+    }
+}
+
+fn region_totals(ctx: &Ctx<'_>) -> (RegionStats, usize, usize) {
+    let mut total = RegionStats::default();
+    let (mut keys, mut volatile) = (0, 0);
+    for region in ctx.state.store.regions() {
+        let ks = region.lock();
+        let s = ks.stats;
+        total.hits += s.hits;
+        total.misses += s.misses;
+        total.sets += s.sets;
+        total.deletes += s.deletes;
+        total.expired += s.expired;
+        total.evicted += s.evicted;
+        keys += ks.len();
+        volatile += ks.volatile_len();
+    }
+    (total, keys, volatile)
+}
+
+const INFO_SECTIONS: &[&str] = &["server", "clients", "memory", "persistence", "stats", "replication", "keyspace", "regions"];
+
+/// `INFO [section …]`
+pub(super) fn info(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    let wanted: Vec<String> = args[1..].iter().map(|a| text(a).to_ascii_lowercase()).collect();
+    let all = wanted.is_empty() || wanted.iter().any(|w| w == "all" || w == "everything" || w == "default");
+    let mut out = String::new();
+    for section in INFO_SECTIONS {
+        if all || wanted.iter().any(|w| w == section) {
+            if !out.is_empty() {
+                out.push_str("\r\n");
+            }
+            info_section(ctx, section, &mut out);
+        }
+    }
+    Frame::Verbatim { format: *b"txt", text: Bytes::from(out) }
+}
+
+fn info_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
+    let state = ctx.state;
+    let config = &state.config.kuber;
+    let uptime = state.started.elapsed().as_secs();
+    match section {
+        "server" => {
+            out.push_str("# Server\r\n");
+            kv(out, "redis_version", &REDIS_VERSION);
+            kv(out, "kuber_version", &env!("CARGO_PKG_VERSION"));
+            kv(out, "redis_mode", &"standalone");
+            kv(out, "os", &std::env::consts::OS);
+            kv(out, "arch_bits", &64);
+            kv(out, "process_id", &std::process::id());
+            kv(out, "tcp_port", &state.port.load(Ordering::Relaxed));
+            kv(out, "uptime_in_seconds", &uptime);
+            kv(out, "uptime_in_days", &(uptime / 86_400));
+        }
+        "clients" => {
+            out.push_str("# Clients\r\n");
+            kv(out, "connected_clients", &state.clients.len());
+            kv(out, "maxclients", &state.live.max_clients.load(Ordering::Relaxed));
+            kv(out, "blocked_clients", &0);
+        }
+        "memory" => {
+            let used = state.store.used_memory();
+            out.push_str("# Memory\r\n");
+            kv(out, "used_memory", &used);
+            kv(out, "used_memory_human", &human_bytes(used));
+            kv(out, "maxmemory", &config.cache.max_memory);
+            kv(out, "maxmemory_human", &human_bytes(config.cache.max_memory));
+            kv(out, "maxmemory_policy", &if config.cache.max_memory > 0 { "allkeys-lru" } else { "noeviction" });
+        }
+        "persistence" => {
+            out.push_str("# Persistence\r\n");
+            kv(out, "loading", &0);
+            kv(out, "persistence_backend", &"memory");
+            kv(out, "persistence_configured_backend", &format!("{:?}", config.persistence.backend).to_lowercase());
+            kv(out, "persistence_status", &"ok");
+            kv(out, "rdb_changes_since_last_save", &0);
+            kv(out, "rdb_last_save_time", &(state.started_ms / 1000));
+            kv(out, "aof_enabled", &0);
+        }
+        "stats" => {
+            let (totals, _, _) = region_totals(ctx);
+            let stats = &state.stats;
+            out.push_str("# Stats\r\n");
+            kv(out, "total_connections_received", &stats.connections_received.load(Ordering::Relaxed));
+            kv(out, "total_commands_processed", &stats.commands_processed.load(Ordering::Relaxed));
+            kv(out, "rejected_connections", &stats.rejected_connections.load(Ordering::Relaxed));
+            kv(out, "expired_keys", &totals.expired);
+            kv(out, "evicted_keys", &totals.evicted);
+            kv(out, "keyspace_hits", &totals.hits);
+            kv(out, "keyspace_misses", &totals.misses);
+            kv(out, "auth_failures", &stats.auth_failures.load(Ordering::Relaxed));
+        }
+        "replication" => {
+            out.push_str("# Replication\r\n");
+            kv(out, "role", &"master");
+            kv(out, "connected_slaves", &0);
+            kv(out, "master_repl_offset", &0);
+        }
+        "keyspace" => {
+            out.push_str("# Keyspace\r\n");
+            for region in state.store.regions() {
+                let db = match region.name() {
+                    crate::store::DEFAULT_REGION => Some(0),
+                    name => name.strip_prefix("db").and_then(|n| n.parse::<u64>().ok()),
+                };
+                let ks = region.lock();
+                if let Some(db) = db.filter(|_| !ks.is_empty()) {
+                    kv(out, &format!("db{db}"), &format!("keys={},expires={},avg_ttl=0", ks.len(), ks.volatile_len()));
+                }
+            }
+        }
+        "regions" => {
+            out.push_str("# Regions\r\n");
+            for region in state.store.regions() {
+                let ks = region.lock();
+                let s = ks.stats;
+                kv(out, 
+                    &format!("region_{}", region.name()),
+                    &format!(
+                        "keys={},expires={},memory={},hits={},misses={},sets={},deletes={},expired={},evicted={}",
+                        ks.len(),
+                        ks.volatile_len(),
+                        ks.memory(),
+                        s.hits,
+                        s.misses,
+                        s.sets,
+                        s.deletes,
+                        s.expired,
+                        s.evicted
+                    ),
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+fn kv(out: &mut String, key: &str, value: impl std::fmt::Display) {
+    let _ = write!(out, "{key}:{value}\r\n");
+}
+
+fn human_bytes(n: u64) -> String {
+    const UNITS: &[&str] = &["B", "K", "M", "G", "T"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.2}{}", UNITS[unit])
+}
+
+/// Parameters CONFIG GET knows, with their current values.
+fn config_params(ctx: &Ctx<'_>) -> Vec<(&'static str, String)> {
+    let state = ctx.state;
+    let config = &state.config.kuber;
+    vec![
+        ("bind", config.server.bind.clone()),
+        ("port", state.port.load(Ordering::Relaxed).to_string()),
+        ("maxclients", state.live.max_clients.load(Ordering::Relaxed).to_string()),
+        ("timeout", state.live.idle_timeout_secs.load(Ordering::Relaxed).to_string()),
+        ("proto-max-bulk-len", state.live.proto_max_bulk_len.load(Ordering::Relaxed).to_string()),
+        ("maxmemory", config.cache.max_memory.to_string()),
+        ("maxmemory-policy", if config.cache.max_memory > 0 { "allkeys-lru" } else { "noeviction" }.into()),
+        ("databases", "16".into()),
+        ("save", String::new()),
+        ("appendonly", "no".into()),
+    ]
+}
+
+/// `CONFIG GET pattern… | SET name value… | RESETSTAT | HELP`
+pub(super) fn config(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    let sub = &args[1];
+    if is(sub, "GET") && args.len() >= 3 {
+        let params = config_params(ctx);
+        let mut pairs = Vec::new();
+        for (name, value) in &params {
+            if args[2..].iter().any(|p| glob_match(&p.to_ascii_lowercase(), name.as_bytes())) {
+                pairs.push((Frame::bulk(*name), Frame::bulk(value.clone())));
+            }
+        }
+        Frame::Map(pairs)
+    } else if is(sub, "SET") && args.len() >= 4 && args.len() % 2 == 0 {
+        if ctx.role() != Role::Admin {
+            return ctx.noperm("config|set");
+        }
+        for pair in args[2..].chunks(2) {
+            let name = text(&pair[0]).to_ascii_lowercase();
+            let live = &ctx.state.live;
+            let number = || {
+                int(&pair[1]).ok().filter(|n| *n >= 0).ok_or_else(|| {
+                    Frame::error(format!(
+                        "ERR CONFIG SET failed (possibly related to argument '{name}') - argument couldn't be parsed into an integer"
+                    ))
+                })
+            };
+            match name.as_str() {
+                "maxclients" => match number() {
+                    Ok(n) if n > 0 => live.max_clients.store(n as usize, Ordering::Relaxed),
+                    Ok(_) => return err("ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument must be between 1 and 4294967295 inclusive"),
+                    Err(e) => return e,
+                },
+                "timeout" => match number() {
+                    Ok(n) => live.idle_timeout_secs.store(n as u64, Ordering::Relaxed),
+                    Err(e) => return e,
+                },
+                "proto-max-bulk-len" => match number() {
+                    Ok(n) if n >= 1024 => live.proto_max_bulk_len.store(n as u64, Ordering::Relaxed),
+                    Ok(_) => return err("ERR CONFIG SET failed (possibly related to argument 'proto-max-bulk-len') - argument must be between 1024 and 9223372036854775807 inclusive"),
+                    Err(e) => return e,
+                },
+                // Lenient, as documented: parameters Kuber does not have are accepted and ignored so
+                // that tools which tune Redis settings keep working.
+                _ => tracing::debug!(param = %name, "CONFIG SET of an unsupported parameter ignored"),
+            }
+        }
+        Frame::ok()
+    } else if is(sub, "RESETSTAT") && args.len() == 2 {
+        if ctx.role() != Role::Admin {
+            return ctx.noperm("config|resetstat");
+        }
+        for region in ctx.state.store.regions() {
+            region.lock().stats = RegionStats::default();
+        }
+        let stats = &ctx.state.stats;
+        for counter in [&stats.commands_processed, &stats.connections_received, &stats.rejected_connections, &stats.auth_failures] {
+            counter.store(0, Ordering::Relaxed);
+        }
+        Frame::ok()
+    } else if is(sub, "HELP") && args.len() == 2 {
+        Frame::Array(
+            ["CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "GET <pattern>", "SET <directive> <value>", "RESETSTAT", "HELP"]
+                .iter()
+                .map(|l| Frame::simple(l))
+                .collect(),
+        )
+    } else if ["GET", "SET", "RESETSTAT", "HELP"].iter().any(|s| is(sub, s)) {
+        reply::wrong_arity(&format!("config|{}", text(sub).to_ascii_lowercase()))
+    } else {
+        reply::unknown_subcommand("config", sub)
+    }
+}
+
+pub(super) fn time(_: &mut Ctx<'_>, _: &[Bytes]) -> Frame {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    Frame::Array(vec![Frame::bulk(now.as_secs().to_string()), Frame::bulk(now.subsec_micros().to_string())])
+}
+
+pub(super) fn role(_: &mut Ctx<'_>, _: &[Bytes]) -> Frame {
+    Frame::Array(vec![Frame::bulk("master"), Frame::Integer(0), Frame::Array(vec![])])
+}
+
+/// FUNCTION FLUSH is a no-op (Redis's test harness calls it between tests); the rest is refused.
+pub(super) fn function(_: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    let sub = &args[1];
+    if is(sub, "FLUSH") && (args.len() == 2 || (args.len() == 3 && (is(&args[2], "ASYNC") || is(&args[2], "SYNC")))) {
+        Frame::ok()
+    } else if is(sub, "LIST") {
+        Frame::Array(vec![])
+    } else {
+        reply::unknown_subcommand("function", sub)
+    }
+}
+
+pub(super) fn lastsave(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Frame {
+    Frame::Integer((ctx.state.started_ms / 1000) as i64)
+}
+
+/// SAVE/BGSAVE: with the in-memory store there is nothing pending to flush.
+pub(super) fn save(_: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    if is(&args[0], "BGSAVE") { Frame::simple("Background saving started") } else { Frame::ok() }
+}
+
+/// SHUTDOWN: starts a graceful shutdown; like Redis, the caller gets no reply, the connection closes.
+pub(super) fn shutdown(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    for a in &args[1..] {
+        if !["NOSAVE", "SAVE", "NOW", "FORCE", "ABORT"].iter().any(|k| is(a, k)) {
+            return err(reply::SYNTAX);
+        }
+        if is(a, "ABORT") {
+            return err("ERR No shutdown in progress.");
+        }
+    }
+    tracing::info!(user = ?ctx.session.identity.as_ref().map(|i| i.username.clone()), "SHUTDOWN requested");
+    ctx.state.trigger_shutdown();
+    ctx.session.close_without_reply = true;
+    Frame::ok()
+}
+
+/// STATUS: readiness and health as JSON (the same document `/api/v1/status` will serve).
+pub(super) fn status(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Frame {
+    let (_, keys, _) = region_totals(ctx);
+    let state = ctx.state;
+    let doc = serde_json::json!({
+        "status": if state.is_shutting_down() { "shutting-down" } else { "ok" },
+        "ready": true,
+        "version": env!("CARGO_PKG_VERSION"),
+        "role": "primary",
+        "uptimeSeconds": state.started.elapsed().as_secs(),
+        "regions": state.store.region_names().len(),
+        "keys": keys,
+        "clients": state.clients.len(),
+        "usedMemory": state.store.used_memory(),
+        "persistence": { "backend": "memory", "status": "ok" },
+    });
+    Frame::Bulk(Bytes::from(doc.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::auth::Role;
+    use crate::cmd::testing::server;
+
+    #[tokio::test]
+    async fn command_is_answered_from_the_table() {
+        let s = server();
+        let mut c = s.client(Role::Reader);
+        assert_eq!(c.run("COMMAND COUNT").await, format!(":{}\r\n", super::COMMANDS.len()));
+        let info = c.run("COMMAND INFO get nosuch").await;
+        assert!(info.starts_with("*2\r\n*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n"), "{info}");
+        assert!(info.ends_with("*-1\r\n"), "{info}");
+        let docs = c.run("COMMAND DOCS set").await;
+        assert!(docs.starts_with("*2\r\n$3\r\nset\r\n*6\r\n$7\r\nsummary\r\n"), "{docs}");
+        assert!(c.run("COMMAND LIST").await.contains("$7\r\nrcreate\r\n"));
+        assert!(c.run("COMMAND").await.starts_with(&format!("*{}\r\n", super::COMMANDS.len())));
+        assert_eq!(c.run("COMMAND NOPE").await, "-ERR unknown subcommand 'NOPE'. Try COMMAND HELP.\r\n");
+    }
+
+    #[tokio::test]
+    async fn info_sections() {
+        let s = server();
+        let mut c = s.client(Role::User);
+        c.run("SET k v EX 100").await;
+        c.run("GET k").await;
+        let all = c.run("INFO").await;
+        for section in ["# Server", "# Clients", "# Memory", "# Persistence", "# Stats", "# Replication", "# Keyspace", "# Regions"] {
+            assert!(all.contains(section), "{section} missing");
+        }
+        assert!(all.contains("redis_version:7.0.15\r\n"));
+        assert!(all.contains("db0:keys=1,expires=1,avg_ttl=0\r\n"));
+        assert!(all.contains("keyspace_hits:1\r\n"));
+        let one = c.run("INFO keyspace").await;
+        assert!(one.contains("# Keyspace") && !one.contains("# Server"));
+        let two = c.run("INFO SERVER clients").await;
+        assert!(two.contains("# Server") && two.contains("# Clients") && !two.contains("# Memory"));
+    }
+
+    #[tokio::test]
+    async fn config_get_set_is_lenient_and_admin_only_for_set() {
+        let s = server();
+        let mut user = s.client(Role::User);
+        assert_eq!(user.run("CONFIG GET save").await, "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
+        assert_eq!(user.run("CONFIG GET appendonly").await, "*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n");
+        assert_eq!(user.run("CONFIG GET nosuchparam").await, "*0\r\n");
+        assert!(user.run("CONFIG GET max*").await.contains("maxclients"));
+        assert_eq!(user.run("CONFIG SET timeout 5").await, "-NOPERM User app has no permissions to run the 'config|set' command\r\n");
+        let mut admin = s.client(Role::Admin);
+        assert_eq!(admin.run("CONFIG SET timeout 5 maxclients 7 some-redis-only-setting yes").await, "+OK\r\n");
+        assert_eq!(admin.run("CONFIG GET timeout").await, "*2\r\n$7\r\ntimeout\r\n$1\r\n5\r\n");
+        assert_eq!(admin.run("CONFIG GET maxclients").await, "*2\r\n$10\r\nmaxclients\r\n$1\r\n7\r\n");
+        assert_eq!(
+            admin.run("CONFIG SET maxclients x").await,
+            "-ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument couldn't be parsed into an integer\r\n"
+        );
+        assert_eq!(admin.run("CONFIG SET timeout").await, "-ERR wrong number of arguments for 'config|set' command\r\n");
+        assert_eq!(admin.run("CONFIG RESETSTAT").await, "+OK\r\n");
+        assert_eq!(admin.run("CONFIG NOPE").await, "-ERR unknown subcommand 'NOPE'. Try CONFIG HELP.\r\n");
+        admin.resp3();
+        assert_eq!(admin.run("CONFIG GET timeout").await, "%1\r\n$7\r\ntimeout\r\n$1\r\n5\r\n");
+    }
+
+    #[tokio::test]
+    async fn small_server_commands() {
+        let s = server();
+        let mut admin = s.client(Role::Admin);
+        let time = admin.run("TIME").await;
+        assert!(time.starts_with("*2\r\n$10\r\n"), "{time}");
+        assert_eq!(admin.run("ROLE").await, "*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n");
+        assert_eq!(admin.run("FUNCTION FLUSH").await, "+OK\r\n");
+        assert_eq!(admin.run("FUNCTION FLUSH ASYNC").await, "+OK\r\n");
+        assert_eq!(admin.run("FUNCTION LOAD x").await, "-ERR unknown subcommand 'LOAD'. Try FUNCTION HELP.\r\n");
+        assert_eq!(admin.run("LASTSAVE").await, format!(":{}\r\n", s.state.started_ms / 1000));
+        assert_eq!(admin.run("SAVE").await, "+OK\r\n");
+        assert_eq!(admin.run("BGSAVE").await, "+Background saving started\r\n");
+        let status = admin.run("STATUS").await;
+        assert!(status.contains("\"ready\":true") && status.contains("\"status\":\"ok\""), "{status}");
+        let mut user = s.client(Role::User);
+        assert_eq!(user.run("SHUTDOWN").await, "-NOPERM User app has no permissions to run the 'shutdown' command\r\n");
+        assert_eq!(admin.run("SHUTDOWN BOGUS").await, "-ERR syntax error\r\n");
+        admin.run("SHUTDOWN NOSAVE").await;
+        assert!(admin.session.close_without_reply);
+        assert!(s.state.is_shutting_down());
+    }
+
+    #[tokio::test]
+    async fn readers_cannot_write() {
+        let s = server();
+        let mut reader = s.client(Role::Reader);
+        assert_eq!(reader.run("SET k v").await, "-NOPERM User reader has no permissions to run the 'set' command\r\n");
+        assert_eq!(reader.run("DEL k").await, "-NOPERM User reader has no permissions to run the 'del' command\r\n");
+        assert_eq!(reader.run("GET k").await, "$-1\r\n");
+        assert_eq!(reader.run("FLUSHALL").await, "-NOPERM User reader has no permissions to run the 'flushall' command\r\n");
+    }
+}

@@ -1,0 +1,265 @@
+//! The command table: one row per command with name, arity, flags, key positions, documentation
+//! and handler. Authentication, arity, permissions and write-ness are all checked from here.
+
+use std::sync::LazyLock;
+
+use bytes::Bytes;
+use hashbrown::HashMap;
+use kuber_protocol::Frame;
+
+use super::Ctx;
+use super::{connection, keys, region, server, string};
+
+/// A synchronous command handler: reads arguments (including the command name at index 0),
+/// acts on the store and session, returns the reply.
+pub type SyncHandler = fn(&mut Ctx<'_>, &[Bytes]) -> Frame;
+
+/// How a command runs.
+#[derive(Clone, Copy)]
+pub enum Handler {
+    /// Runs to completion under the region lock.
+    Sync(SyncHandler),
+    /// AUTH: verifies credentials off the async workers.
+    Auth,
+    /// HELLO: protocol switch with optional AUTH.
+    Hello,
+}
+
+/// Changes data.
+pub const WRITE: u32 = 1;
+/// Only reads data.
+pub const READONLY: u32 = 1 << 1;
+/// Only ADMIN may run it.
+pub const ADMIN: u32 = 1 << 2;
+/// Allowed before authentication.
+pub const NO_AUTH: u32 = 1 << 3;
+/// O(1) or O(log n).
+pub const FAST: u32 = 1 << 4;
+/// May allocate memory (Redis `denyoom`).
+pub const DENY_OOM: u32 = 1 << 5;
+/// Connection-level command.
+pub const CONNECTION: u32 = 1 << 6;
+
+/// One row of the table.
+pub struct CommandSpec {
+    /// Lower-case name.
+    pub name: &'static str,
+    /// Redis arity: positive = exact argument count including the name, negative = at least.
+    pub arity: i32,
+    /// Flag bits.
+    pub flags: u32,
+    /// First key argument (0 = none).
+    pub first_key: i32,
+    /// Last key argument (-1 = last argument).
+    pub last_key: i32,
+    /// Step between keys.
+    pub step: i32,
+    /// Command group for COMMAND DOCS.
+    pub group: &'static str,
+    /// One-line summary for COMMAND DOCS.
+    pub summary: &'static str,
+    /// The handler.
+    pub handler: Handler,
+}
+
+impl CommandSpec {
+    /// True when the flag bit is set.
+    pub fn has(&self, flag: u32) -> bool {
+        self.flags & flag != 0
+    }
+
+    /// True when `argc` (including the name) satisfies the arity.
+    pub fn arity_ok(&self, argc: usize) -> bool {
+        let argc = argc as i32;
+        if self.arity >= 0 { argc == self.arity } else { argc >= -self.arity }
+    }
+
+    /// Redis flag names for COMMAND INFO.
+    pub fn flag_names(&self) -> Vec<&'static str> {
+        let mut names = Vec::new();
+        if self.has(WRITE) {
+            names.push("write");
+        }
+        if self.has(READONLY) {
+            names.push("readonly");
+        }
+        if self.has(DENY_OOM) {
+            names.push("denyoom");
+        }
+        if self.has(ADMIN) {
+            names.push("admin");
+        }
+        if self.has(NO_AUTH) {
+            names.push("no_auth");
+        }
+        if self.has(FAST) {
+            names.push("fast");
+        }
+        names
+    }
+}
+
+macro_rules! cmd {
+    ($name:literal, $arity:expr, $flags:expr, $keys:expr, $group:literal, $summary:literal, $handler:expr) => {
+        CommandSpec {
+            name: $name,
+            arity: $arity,
+            flags: $flags,
+            first_key: $keys.0,
+            last_key: $keys.1,
+            step: $keys.2,
+            group: $group,
+            summary: $summary,
+            handler: $handler,
+        }
+    };
+}
+
+use Handler::{Auth, Hello, Sync};
+
+const NOKEYS: (i32, i32, i32) = (0, 0, 0);
+const KEY1: (i32, i32, i32) = (1, 1, 1);
+const ALLKEYS: (i32, i32, i32) = (1, -1, 1);
+const KEY12: (i32, i32, i32) = (1, 2, 1);
+
+/// Every command Kuber knows.
+pub static COMMANDS: &[CommandSpec] = &[
+    // connection
+    cmd!("auth", -2, NO_AUTH | CONNECTION | FAST, NOKEYS, "connection", "Authenticates the connection.", Auth),
+    cmd!("hello", -1, NO_AUTH | CONNECTION | FAST, NOKEYS, "connection", "Handshakes with the server, optionally authenticating and switching protocol.", Hello),
+    cmd!("ping", -1, CONNECTION | FAST, NOKEYS, "connection", "Returns the server's liveliness response.", Sync(connection::ping)),
+    cmd!("echo", 2, CONNECTION | FAST, NOKEYS, "connection", "Returns the given string.", Sync(connection::echo)),
+    cmd!("quit", -1, NO_AUTH | CONNECTION | FAST, NOKEYS, "connection", "Closes the connection.", Sync(connection::quit)),
+    cmd!("select", 2, CONNECTION | FAST, NOKEYS, "connection", "Changes the current region (database index n maps to region dbn).", Sync(connection::select)),
+    cmd!("reset", 1, NO_AUTH | CONNECTION | FAST, NOKEYS, "connection", "Resets the connection.", Sync(connection::reset)),
+    cmd!("client", -2, CONNECTION, NOKEYS, "connection", "Client connection management (ID, SETNAME, GETNAME, LIST, INFO, KILL, SETINFO).", Sync(connection::client)),
+    cmd!("command", -1, CONNECTION, NOKEYS, "server", "Returns details about commands (COUNT, INFO, DOCS, LIST).", Sync(server::command)),
+    // strings
+    cmd!("get", 2, READONLY | FAST, KEY1, "string", "Returns the string value of a key.", Sync(string::get)),
+    cmd!("set", -3, WRITE | DENY_OOM, KEY1, "string", "Sets the string value of a key, with optional expiry and conditions.", Sync(string::set)),
+    cmd!("setnx", 3, WRITE | DENY_OOM | FAST, KEY1, "string", "Sets the value of a key only when it does not exist.", Sync(string::setnx)),
+    cmd!("setex", 4, WRITE | DENY_OOM, KEY1, "string", "Sets the value and expiry in seconds of a key.", Sync(string::setex)),
+    cmd!("psetex", 4, WRITE | DENY_OOM, KEY1, "string", "Sets the value and expiry in milliseconds of a key.", Sync(string::psetex)),
+    cmd!("getset", 3, WRITE | DENY_OOM | FAST, KEY1, "string", "Returns the previous value of a key after setting it.", Sync(string::getset)),
+    cmd!("getdel", 2, WRITE | FAST, KEY1, "string", "Returns the value of a key after deleting it.", Sync(string::getdel)),
+    cmd!("getex", -2, WRITE | FAST, KEY1, "string", "Returns the value of a key after changing its expiry.", Sync(string::getex)),
+    cmd!("mget", -2, READONLY | FAST, ALLKEYS, "string", "Returns the values of one or more keys.", Sync(string::mget)),
+    cmd!("mset", -3, WRITE | DENY_OOM, (1, -1, 2), "string", "Sets several keys at once.", Sync(string::mset)),
+    cmd!("msetnx", -3, WRITE | DENY_OOM, (1, -1, 2), "string", "Sets several keys only when none of them exists.", Sync(string::msetnx)),
+    cmd!("append", 3, WRITE | DENY_OOM | FAST, KEY1, "string", "Appends a string to the value of a key.", Sync(string::append)),
+    cmd!("strlen", 2, READONLY | FAST, KEY1, "string", "Returns the length of a string value.", Sync(string::strlen)),
+    cmd!("getrange", 4, READONLY, KEY1, "string", "Returns a substring of a string value.", Sync(string::getrange)),
+    cmd!("setrange", 4, WRITE | DENY_OOM, KEY1, "string", "Overwrites part of a string value at an offset.", Sync(string::setrange)),
+    cmd!("incr", 2, WRITE | DENY_OOM | FAST, KEY1, "string", "Increments the integer value of a key by one.", Sync(string::incr)),
+    cmd!("decr", 2, WRITE | DENY_OOM | FAST, KEY1, "string", "Decrements the integer value of a key by one.", Sync(string::decr)),
+    cmd!("incrby", 3, WRITE | DENY_OOM | FAST, KEY1, "string", "Increments the integer value of a key by a number.", Sync(string::incrby)),
+    cmd!("decrby", 3, WRITE | DENY_OOM | FAST, KEY1, "string", "Decrements the integer value of a key by a number.", Sync(string::decrby)),
+    cmd!("incrbyfloat", 3, WRITE | DENY_OOM | FAST, KEY1, "string", "Increments the floating point value of a key.", Sync(string::incrbyfloat)),
+    // keys
+    cmd!("del", -2, WRITE, ALLKEYS, "generic", "Deletes one or more keys.", Sync(keys::del)),
+    cmd!("unlink", -2, WRITE | FAST, ALLKEYS, "generic", "Deletes one or more keys.", Sync(keys::del)),
+    cmd!("exists", -2, READONLY | FAST, ALLKEYS, "generic", "Counts how many of the given keys exist.", Sync(keys::exists)),
+    cmd!("type", 2, READONLY | FAST, KEY1, "generic", "Returns the type of the value of a key.", Sync(keys::type_of)),
+    cmd!("expire", -3, WRITE | FAST, KEY1, "generic", "Sets a key's time to live in seconds.", Sync(keys::expire)),
+    cmd!("pexpire", -3, WRITE | FAST, KEY1, "generic", "Sets a key's time to live in milliseconds.", Sync(keys::expire)),
+    cmd!("expireat", -3, WRITE | FAST, KEY1, "generic", "Sets a key's expiry as a Unix time in seconds.", Sync(keys::expire)),
+    cmd!("pexpireat", -3, WRITE | FAST, KEY1, "generic", "Sets a key's expiry as a Unix time in milliseconds.", Sync(keys::expire)),
+    cmd!("ttl", 2, READONLY | FAST, KEY1, "generic", "Returns a key's time to live in seconds.", Sync(keys::ttl)),
+    cmd!("pttl", 2, READONLY | FAST, KEY1, "generic", "Returns a key's time to live in milliseconds.", Sync(keys::ttl)),
+    cmd!("expiretime", 2, READONLY | FAST, KEY1, "generic", "Returns a key's expiry as a Unix time in seconds.", Sync(keys::ttl)),
+    cmd!("pexpiretime", 2, READONLY | FAST, KEY1, "generic", "Returns a key's expiry as a Unix time in milliseconds.", Sync(keys::ttl)),
+    cmd!("persist", 2, WRITE | FAST, KEY1, "generic", "Removes a key's expiry.", Sync(keys::persist)),
+    cmd!("keys", 2, READONLY, NOKEYS, "generic", "Returns all key names that match a pattern.", Sync(keys::keys)),
+    cmd!("scan", -2, READONLY, NOKEYS, "generic", "Iterates over the key names in the current region.", Sync(keys::scan)),
+    cmd!("rename", 3, WRITE, KEY12, "generic", "Renames a key, overwriting the destination.", Sync(keys::rename)),
+    cmd!("renamenx", 3, WRITE | FAST, KEY12, "generic", "Renames a key only when the destination does not exist.", Sync(keys::rename)),
+    cmd!("randomkey", 1, READONLY, NOKEYS, "generic", "Returns a random key name.", Sync(keys::randomkey)),
+    cmd!("touch", -2, READONLY | FAST, ALLKEYS, "generic", "Updates the last access time of keys.", Sync(keys::touch)),
+    cmd!("copy", -3, WRITE | DENY_OOM, KEY12, "generic", "Copies the value of a key to a new key.", Sync(keys::copy)),
+    cmd!("dbsize", 1, READONLY | FAST, NOKEYS, "server", "Returns the number of keys in the current region.", Sync(keys::dbsize)),
+    cmd!("flushdb", -1, WRITE | ADMIN, NOKEYS, "server", "Removes all keys from the current region.", Sync(keys::flushdb)),
+    cmd!("flushall", -1, WRITE | ADMIN, NOKEYS, "server", "Removes all keys from all regions.", Sync(keys::flushall)),
+    cmd!("object", -2, READONLY, (2, 2, 1), "generic", "Inspects a key's internals (ENCODING, FREQ, IDLETIME, REFCOUNT).", Sync(keys::object)),
+    // server
+    cmd!("info", -1, 0, NOKEYS, "server", "Returns information and statistics about the server.", Sync(server::info)),
+    cmd!("config", -2, 0, NOKEYS, "server", "Reads or changes configuration (GET, SET, RESETSTAT).", Sync(server::config)),
+    cmd!("time", 1, FAST, NOKEYS, "server", "Returns the server time.", Sync(server::time)),
+    cmd!("role", 1, FAST, NOKEYS, "server", "Returns the replication role.", Sync(server::role)),
+    cmd!("function", -2, 0, NOKEYS, "scripting", "FUNCTION FLUSH is accepted as a no-op: Kuber has no functions.", Sync(server::function)),
+    cmd!("lastsave", 1, FAST, NOKEYS, "server", "Returns the Unix time of the last successful save.", Sync(server::lastsave)),
+    cmd!("save", 1, ADMIN, NOKEYS, "server", "Flushes pending writes to persistence.", Sync(server::save)),
+    cmd!("bgsave", -1, ADMIN, NOKEYS, "server", "Flushes pending writes to persistence in the background.", Sync(server::save)),
+    cmd!("shutdown", -1, ADMIN, NOKEYS, "server", "Stops the server gracefully.", Sync(server::shutdown)),
+    cmd!("status", 1, FAST, NOKEYS, "server", "Returns Kuber's readiness and health as JSON.", Sync(server::status)),
+    // regions
+    cmd!("regions", 1, READONLY, NOKEYS, "region", "Lists region names.", Sync(region::regions)),
+    cmd!("rcreate", -2, WRITE, NOKEYS, "region", "Creates a region: RCREATE name [description] [TTL seconds] [MAXENTRIES n].", Sync(region::rcreate)),
+    cmd!("rdrop", 2, WRITE | ADMIN, NOKEYS, "region", "Drops a region and all its data.", Sync(region::rdrop)),
+    cmd!("rpurge", 2, WRITE | ADMIN, NOKEYS, "region", "Removes all entries of a region.", Sync(region::rpurge)),
+    cmd!("rselect", 2, CONNECTION, NOKEYS, "region", "Changes the current region, creating it if allowed.", Sync(region::rselect)),
+    cmd!("rinfo", -1, READONLY, NOKEYS, "region", "Returns a region's settings and statistics as JSON.", Sync(region::rinfo)),
+];
+
+static INDEX: LazyLock<HashMap<&'static str, usize>> =
+    LazyLock::new(|| COMMANDS.iter().enumerate().map(|(i, c)| (c.name, i)).collect());
+
+/// Finds a command by name, case-insensitively, without allocating. Returns its table index.
+pub fn lookup(name: &[u8]) -> Option<usize> {
+    let mut buf = [0u8; 24];
+    if name.len() > buf.len() {
+        return None;
+    }
+    let lower = &mut buf[..name.len()];
+    for (d, s) in lower.iter_mut().zip(name) {
+        *d = s.to_ascii_lowercase();
+    }
+    let lower = std::str::from_utf8(lower).ok()?;
+    INDEX.get(lower).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_lowercase_and_found_in_any_case() {
+        let mut seen = std::collections::HashSet::new();
+        for (i, c) in COMMANDS.iter().enumerate() {
+            assert!(seen.insert(c.name), "duplicate {}", c.name);
+            assert_eq!(c.name, c.name.to_ascii_lowercase());
+            assert_eq!(lookup(c.name.to_ascii_uppercase().as_bytes()), Some(i));
+            assert!(c.arity != 0);
+            assert!(!(c.has(WRITE) && c.has(READONLY)), "{} is both write and readonly", c.name);
+        }
+        assert_eq!(lookup(b"nosuchcommand"), None);
+        assert_eq!(lookup(&[b'x'; 100]), None);
+    }
+}
+
+#[cfg(test)]
+mod coverage {
+    use super::COMMANDS;
+
+    /// Every table row is exercised by at least one dispatcher test (`.run("NAME …")` in cmd/).
+    #[test]
+    fn every_command_has_a_test() {
+        let sources = [
+            include_str!("connection.rs"),
+            include_str!("keys.rs"),
+            include_str!("region.rs"),
+            include_str!("server.rs"),
+            include_str!("string.rs"),
+        ]
+        .concat();
+        let tested: std::collections::HashSet<String> = sources
+            .split(".run(")
+            .skip(1)
+            .filter_map(|rest| {
+                let rest = rest.strip_prefix("&format!(").unwrap_or(rest).strip_prefix('"')?;
+                Some(rest.split([' ', '"']).next()?.to_ascii_lowercase())
+            })
+            .collect();
+        let missing: Vec<&str> = COMMANDS.iter().map(|c| c.name).filter(|n| !tested.contains(*n)).collect();
+        assert!(missing.is_empty(), "commands without a dispatcher test: {missing:?}");
+    }
+}

@@ -1,0 +1,136 @@
+//! One client connection: read what has arrived, decode every complete request, execute them in
+//! order, write all replies and flush once. Pipelined requests therefore cost one write, not one per
+//! reply. A protocol error is answered and the connection closed, as Redis does.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use kuber_protocol::{DecodeError, Frame, Limits, decode_command, encode};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+
+use crate::cmd;
+use crate::session::Session;
+use crate::state::ServerState;
+
+/// Read buffer size; also the minimum free space kept before each read.
+const READ_CHUNK: usize = 16 * 1024;
+/// Replies buffered before a mid-batch flush, so a huge pipeline does not hold every reply in memory.
+const MAX_PENDING_OUTPUT: usize = 4 * 1024 * 1024;
+/// An idle connection whose buffer grew past this gives the memory back.
+const SHRINK_ABOVE: usize = 1024 * 1024;
+
+/// Serves one accepted connection until the client leaves, is killed, or the server shuts down.
+pub async fn serve(state: Arc<ServerState>, stream: TcpStream, mut shutdown: watch::Receiver<bool>) {
+    let (Ok(peer), Ok(local)) = (stream.peer_addr(), stream.local_addr()) else { return };
+    let handle = state.clients.register(peer, local, state.store.now());
+    let mut session = Session::new(handle.clone(), state.store.default_region());
+    shutdown.borrow_and_update();
+    if let Err(e) = run(&state, &mut session, stream, &mut shutdown).await {
+        tracing::debug!(peer = %peer, error = %e, "connection closed with an error");
+    }
+    state.clients.unregister(handle.id);
+}
+
+fn limits(state: &ServerState, session: &Session) -> Limits {
+    if session.identity.is_some() {
+        Limits { max_bulk_len: state.live.proto_max_bulk_len.load(Ordering::Relaxed) as usize, ..Limits::default() }
+    } else {
+        Limits::unauthenticated()
+    }
+}
+
+async fn run(
+    state: &ServerState,
+    session: &mut Session,
+    mut stream: TcpStream,
+    shutdown: &mut watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    stream.set_nodelay(true)?;
+    let handle = session.handle.clone();
+    let mut input = BytesMut::with_capacity(READ_CHUNK);
+    let mut output = BytesMut::with_capacity(READ_CHUNK);
+    loop {
+        let mut executed = 0u64;
+        loop {
+            let decoded = decode_command(&mut input, &limits(state, session));
+            match decoded {
+                Ok(Some(args)) => {
+                    let reply = cmd::execute(state, session, &args).await;
+                    executed += 1;
+                    if session.close_without_reply {
+                        stream.write_all(&output).await?;
+                        return Ok(());
+                    }
+                    encode(&reply, session.protocol, &mut output);
+                    if session.close_after_reply {
+                        stream.write_all(&output).await?;
+                        return Ok(());
+                    }
+                    if output.len() >= MAX_PENDING_OUTPUT {
+                        stream.write_all(&output).await?;
+                        output.clear();
+                    }
+                }
+                Ok(None) => break,
+                Err(error) => {
+                    let reply = protocol_error_reply(&error, session.identity.is_none());
+                    tracing::debug!(peer = %handle.peer, %error, "protocol error; closing connection");
+                    encode(&reply, session.protocol, &mut output);
+                    stream.write_all(&output).await?;
+                    return Ok(());
+                }
+            }
+        }
+        if executed > 0 {
+            state.count_commands(executed);
+            handle.last_interaction_ms.store(state.store.now(), Ordering::Relaxed);
+        }
+        if !output.is_empty() {
+            stream.write_all(&output).await?;
+            output.clear();
+            if output.capacity() > SHRINK_ABOVE {
+                output = BytesMut::with_capacity(READ_CHUNK);
+            }
+        }
+        if handle.is_killed() {
+            return Ok(());
+        }
+        if input.is_empty() && input.capacity() > SHRINK_ABOVE {
+            input = BytesMut::with_capacity(READ_CHUNK);
+        }
+        if input.capacity() - input.len() < READ_CHUNK / 4 {
+            input.reserve(READ_CHUNK);
+        }
+        let idle_secs = state.live.idle_timeout_secs.load(Ordering::Relaxed);
+        tokio::select! {
+            biased;
+            read = stream.read_buf(&mut input) => {
+                if read? == 0 {
+                    return Ok(());
+                }
+            }
+            _ = handle.killed() => return Ok(()),
+            _ = shutdown.changed() => return Ok(()),
+            _ = tokio::time::sleep(Duration::from_secs(idle_secs)), if idle_secs > 0 => {
+                tracing::debug!(peer = %handle.peer, "idle timeout");
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// `-ERR Protocol error: …`, with Redis's wording for the limits that apply before AUTH.
+fn protocol_error_reply(error: &DecodeError, unauthenticated: bool) -> Frame {
+    let text = error.to_string();
+    let text = if unauthenticated {
+        text.replace("invalid multibulk length", "unauthenticated multibulk length")
+            .replace("invalid bulk length", "unauthenticated bulk length")
+    } else {
+        text
+    };
+    Frame::error(format!("ERR {text}"))
+}

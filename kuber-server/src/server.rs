@@ -1,0 +1,131 @@
+//! The server as a library: [`Server::build`] opens the users file, creates the store and binds the
+//! listener (port 0 picks a free port, and [`Server::local_addr`] tells which); [`Server::run`]
+//! accepts clients until the shutdown future resolves or a client sends SHUTDOWN, then lets every
+//! connection finish its in-flight commands.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpListener;
+
+use crate::auth::{AuthError, Authenticator};
+use crate::config::Config;
+use crate::state::ServerState;
+use crate::store::{Clock, Store, StoreLimits};
+
+/// How often the active-expiry cycle runs.
+const EXPIRE_INTERVAL: Duration = Duration::from_millis(100);
+/// Due keys removed per region per lock hold.
+const EXPIRE_BUDGET: usize = 1000;
+/// How long shutdown waits for connections to finish.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// Users file problems.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// Binding the listener failed.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// A bound, not yet running server.
+pub struct Server {
+    listener: TcpListener,
+    state: Arc<ServerState>,
+    local_addr: SocketAddr,
+}
+
+impl Server {
+    /// Opens the users file (writing one with `admin` on first start), creates the store and binds
+    /// the RESP listener. Returns the server and the generated admin password, if one was made.
+    pub async fn build(config: Config, clock: Arc<dyn Clock>, admin_password: Option<String>) -> Result<(Server, Option<String>), ServerError> {
+        let (auth, generated) = Authenticator::open(&config.users_file(), admin_password)?;
+        let cache = &config.kuber.cache;
+        let limits = StoreLimits {
+            max_memory: cache.max_memory,
+            max_entries_per_region: cache.max_entries_per_region,
+            default_ttl_seconds: cache.default_ttl_seconds,
+        };
+        let store = Arc::new(Store::new(limits, clock));
+        let addr = format!("{}:{}", config.kuber.server.bind, config.kuber.server.port);
+        let listener = TcpListener::bind(&addr).await.map_err(|source| ServerError::Bind { addr: addr.clone(), source })?;
+        let local_addr = listener.local_addr().map_err(|source| ServerError::Bind { addr, source })?;
+        let state = Arc::new(ServerState::new(config, store, Arc::new(auth)));
+        state.port.store(local_addr.port() as u64, Ordering::Relaxed);
+        Ok((Server { listener, state, local_addr }, generated))
+    }
+
+    /// The bound RESP address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The shared state (for tests and the HTTP layer).
+    pub fn state(&self) -> Arc<ServerState> {
+        self.state.clone()
+    }
+
+    /// Accepts clients until `shutdown` resolves or SHUTDOWN is received, then drains connections.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) {
+        let state = self.state;
+        let expiry = tokio::spawn(active_expiry(state.clone()));
+        let mut stop = state.shutdown_signal();
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok((stream, _)) => admit(&state, stream),
+                    Err(e) => {
+                        // EMFILE and friends: back off instead of spinning.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                },
+                _ = &mut shutdown => break,
+                _ = stop.changed() => break,
+            }
+        }
+        tracing::info!("shutting down: no new connections, finishing in-flight commands");
+        drop(self.listener);
+        state.trigger_shutdown();
+        let deadline = tokio::time::Instant::now() + DRAIN_TIMEOUT;
+        while !state.clients.is_empty() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        expiry.abort();
+        tracing::info!("shutdown complete");
+    }
+}
+
+fn admit(state: &Arc<ServerState>, mut stream: tokio::net::TcpStream) {
+    state.stats.connections_received.fetch_add(1, Ordering::Relaxed);
+    if state.clients.len() >= state.live.max_clients.load(Ordering::Relaxed) {
+        state.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
+        tokio::spawn(async move {
+            let _ = stream.write_all(b"-ERR max number of clients reached\r\n").await;
+        });
+        return;
+    }
+    tokio::spawn(crate::connection::serve(state.clone(), stream, state.shutdown_signal()));
+}
+
+async fn active_expiry(state: Arc<ServerState>) {
+    let mut ticker = tokio::time::interval(EXPIRE_INTERVAL);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        ticker.tick().await;
+        state.store.expire_cycle(EXPIRE_BUDGET);
+    }
+}

@@ -1,0 +1,160 @@
+//! Per-connection state (the current region, identity, protocol) and the registry of connected
+//! clients that `CLIENT LIST/KILL` and `INFO clients` read.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+use bytes::Bytes;
+use kuber_protocol::ProtocolVersion;
+use parking_lot::Mutex;
+use tokio::sync::Notify;
+
+use crate::auth::Identity;
+use crate::store::Region;
+
+/// What other connections may read about a client; changed only by rare commands.
+#[derive(Clone, Debug, Default)]
+pub struct ClientMeta {
+    /// CLIENT SETNAME.
+    pub name: Option<Bytes>,
+    /// Logged-in user.
+    pub user: Option<Arc<str>>,
+    /// Current region name.
+    pub region: String,
+    /// CLIENT SETINFO LIB-NAME / LIB-VER.
+    pub lib_name: Option<Bytes>,
+    /// CLIENT SETINFO LIB-VER.
+    pub lib_ver: Option<Bytes>,
+    /// 2 or 3.
+    pub resp: u8,
+}
+
+/// A connected client as the registry sees it.
+pub struct ClientHandle {
+    /// CLIENT ID.
+    pub id: u64,
+    /// Remote address.
+    pub peer: SocketAddr,
+    /// Local address.
+    pub local: SocketAddr,
+    /// Connection time in ms since the epoch.
+    pub created_ms: u64,
+    /// Last command time in ms since the epoch.
+    pub last_interaction_ms: AtomicU64,
+    /// Table index of the last command (for `cmd=` in CLIENT LIST), usize::MAX for none.
+    pub last_command: AtomicUsize,
+    /// Name, user, region, library.
+    pub meta: Mutex<ClientMeta>,
+    killed: AtomicBool,
+    kill: Notify,
+}
+
+impl ClientHandle {
+    /// Asks the connection to close after its current batch.
+    pub fn kill(&self) {
+        self.killed.store(true, Ordering::Release);
+        self.kill.notify_one();
+    }
+
+    /// True once killed.
+    pub fn is_killed(&self) -> bool {
+        self.killed.load(Ordering::Acquire)
+    }
+
+    /// Resolves when the client is killed.
+    pub async fn killed(&self) {
+        if !self.is_killed() {
+            self.kill.notified().await;
+        }
+    }
+}
+
+/// All connected clients.
+#[derive(Default)]
+pub struct ClientRegistry {
+    clients: Mutex<BTreeMap<u64, Arc<ClientHandle>>>,
+    next_id: AtomicU64,
+}
+
+impl ClientRegistry {
+    /// Registers a new connection.
+    pub fn register(&self, peer: SocketAddr, local: SocketAddr, now_ms: u64) -> Arc<ClientHandle> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        let handle = Arc::new(ClientHandle {
+            id,
+            peer,
+            local,
+            created_ms: now_ms,
+            last_interaction_ms: AtomicU64::new(now_ms),
+            last_command: AtomicUsize::new(usize::MAX),
+            meta: Mutex::new(ClientMeta { region: crate::store::DEFAULT_REGION.into(), resp: 2, ..Default::default() }),
+            killed: AtomicBool::new(false),
+            kill: Notify::new(),
+        });
+        self.clients.lock().insert(id, handle.clone());
+        handle
+    }
+
+    /// Removes a closed connection.
+    pub fn unregister(&self, id: u64) {
+        self.clients.lock().remove(&id);
+    }
+
+    /// Connected clients ordered by id.
+    pub fn all(&self) -> Vec<Arc<ClientHandle>> {
+        self.clients.lock().values().cloned().collect()
+    }
+
+    /// Number of connected clients.
+    pub fn len(&self) -> usize {
+        self.clients.lock().len()
+    }
+
+    /// True when nobody is connected.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The state one connection carries between commands.
+pub struct Session {
+    /// Registry entry shared with other connections.
+    pub handle: Arc<ClientHandle>,
+    /// Logged-in user, if any.
+    pub identity: Option<Identity>,
+    /// The region commands act on.
+    pub region: Arc<Region>,
+    /// Reply protocol.
+    pub protocol: ProtocolVersion,
+    /// Close the connection after sending the current reply (QUIT, CLIENT KILL of self).
+    pub close_after_reply: bool,
+    /// Close the connection without sending the current reply (SHUTDOWN, as Redis does).
+    pub close_without_reply: bool,
+}
+
+impl Session {
+    /// A fresh, unauthenticated session in `region`.
+    pub fn new(handle: Arc<ClientHandle>, region: Arc<Region>) -> Self {
+        Self { handle, identity: None, region, protocol: ProtocolVersion::Resp2, close_after_reply: false, close_without_reply: false }
+    }
+
+    /// Switches the current region and records it for CLIENT LIST.
+    pub fn set_region(&mut self, region: Arc<Region>) {
+        self.handle.meta.lock().region = region.name().to_string();
+        self.region = region;
+    }
+
+    /// Records a login.
+    pub fn set_identity(&mut self, identity: Option<Identity>) {
+        self.handle.meta.lock().user = identity.as_ref().map(|i| i.username.clone());
+        self.identity = identity;
+    }
+
+    /// Switches the reply protocol.
+    pub fn set_protocol(&mut self, protocol: ProtocolVersion) {
+        self.handle.meta.lock().resp = if protocol == ProtocolVersion::Resp3 { 3 } else { 2 };
+        self.protocol = protocol;
+    }
+}

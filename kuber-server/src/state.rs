@@ -1,0 +1,104 @@
+//! What every connection shares: the store, the authenticator, the client registry, live settings,
+//! server statistics and the shutdown signal.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Instant;
+
+use tokio::sync::watch;
+
+use crate::auth::Authenticator;
+use crate::config::Config;
+use crate::session::ClientRegistry;
+use crate::store::Store;
+
+/// Settings that `CONFIG SET` may change while the server runs.
+pub struct LiveSettings {
+    /// Maximum connected clients.
+    pub max_clients: AtomicUsize,
+    /// Idle timeout in seconds; 0 = none.
+    pub idle_timeout_secs: AtomicU64,
+    /// Largest bulk string accepted.
+    pub proto_max_bulk_len: AtomicU64,
+}
+
+/// Counters for `INFO stats`.
+#[derive(Default)]
+pub struct ServerStats {
+    /// Connections accepted since start.
+    pub connections_received: AtomicU64,
+    /// Commands executed since start.
+    pub commands_processed: AtomicU64,
+    /// Connections refused because of `max_clients`.
+    pub rejected_connections: AtomicU64,
+    /// Failed logins.
+    pub auth_failures: AtomicU64,
+}
+
+/// State shared by all connections.
+pub struct ServerState {
+    /// Regions and data.
+    pub store: Arc<Store>,
+    /// Users and login.
+    pub auth: Arc<Authenticator>,
+    /// Connected clients.
+    pub clients: ClientRegistry,
+    /// The configuration the server started with.
+    pub config: Config,
+    /// Settings changeable at run time.
+    pub live: LiveSettings,
+    /// Server counters.
+    pub stats: ServerStats,
+    /// Start time, for uptime.
+    pub started: Instant,
+    /// Start time in ms since the epoch (LASTSAVE, INFO).
+    pub started_ms: u64,
+    /// The port the RESP listener bound.
+    pub port: AtomicU64,
+    shutdown: watch::Sender<bool>,
+}
+
+impl ServerState {
+    /// Builds the shared state.
+    pub fn new(config: Config, store: Arc<Store>, auth: Arc<Authenticator>) -> Self {
+        let server = &config.kuber.server;
+        let live = LiveSettings {
+            max_clients: AtomicUsize::new(server.max_clients),
+            idle_timeout_secs: AtomicU64::new(server.idle_timeout_seconds),
+            proto_max_bulk_len: AtomicU64::new(server.proto_max_bulk_len),
+        };
+        let started_ms = store.now();
+        Self {
+            store,
+            auth,
+            clients: ClientRegistry::default(),
+            config,
+            live,
+            stats: ServerStats::default(),
+            started: Instant::now(),
+            started_ms,
+            port: AtomicU64::new(0),
+            shutdown: watch::channel(false).0,
+        }
+    }
+
+    /// Starts a graceful shutdown.
+    pub fn trigger_shutdown(&self) {
+        self.shutdown.send_replace(true);
+    }
+
+    /// A receiver that sees `true` once shutdown has started.
+    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown.subscribe()
+    }
+
+    /// True once shutdown has started.
+    pub fn is_shutting_down(&self) -> bool {
+        *self.shutdown.borrow()
+    }
+
+    /// Adds to the command counter.
+    pub fn count_commands(&self, n: u64) {
+        self.stats.commands_processed.fetch_add(n, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,571 @@
+//! One region's keys: a slotted hash table with lazy and active expiry, a SCAN cursor that never
+//! misses a key that exists throughout, approximate-LRU eviction, memory accounting and statistics.
+//!
+//! The table is a power-of-two array of `hashbrown::HashTable` slots indexed by bits 32.. of the
+//! key's hash. SCAN walks slots in Redis's reverse-binary cursor order, so a key present for the
+//! whole scan is returned even when the table doubles between two calls (it may be returned twice,
+//! as in Redis). Each key is hashed once per operation: the slot and the table share the hash.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use bytes::Bytes;
+use hashbrown::{DefaultHashBuilder, HashTable};
+use hashbrown::hash_table::Entry as TableEntry;
+use rand::Rng;
+use std::hash::BuildHasher;
+
+use super::value::{Entry, Value};
+
+/// Slots a new keyspace starts with.
+const INITIAL_SLOTS: usize = 16;
+/// Average keys per slot before the slot array doubles. Small enough that SCAN's unit of work (one
+/// slot) stays near its COUNT, large enough that the slot array is a small fraction of memory.
+const KEYS_PER_SLOT: usize = 16;
+/// Keys sampled per eviction, as Redis's `maxmemory-samples` default.
+const EVICTION_SAMPLES: usize = 5;
+
+/// Counters reported by `RINFO` and `INFO`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RegionStats {
+    /// Reads that found a live key.
+    pub hits: u64,
+    /// Reads that found nothing.
+    pub misses: u64,
+    /// Writes that stored a value.
+    pub sets: u64,
+    /// Keys removed by commands.
+    pub deletes: u64,
+    /// Keys removed because their TTL passed.
+    pub expired: u64,
+    /// Keys removed to respect an entry or memory limit.
+    pub evicted: u64,
+}
+
+/// Which keys a SCAN should return.
+#[derive(Default)]
+pub struct ScanFilter<'a> {
+    /// Glob pattern (`MATCH`).
+    pub pattern: Option<&'a [u8]>,
+    /// Type name (`TYPE`).
+    pub type_name: Option<&'a [u8]>,
+}
+
+/// Counts kept beside the table, in their own struct so that they can be updated while a slot is
+/// borrowed (the borrow checker sees disjoint fields).
+struct Books {
+    len: usize,
+    /// (expires_at, key) for every key with a TTL, so active expiry finds due keys in order.
+    expiries: BTreeSet<(u64, Bytes)>,
+    memory: usize,
+    /// Server-wide memory counter shared by every keyspace, for `max_memory`.
+    global_memory: Arc<AtomicI64>,
+}
+
+impl Books {
+    fn account(&mut self, delta: i64) {
+        self.memory = (self.memory as i64 + delta).max(0) as usize;
+        self.global_memory.fetch_add(delta, Ordering::Relaxed);
+    }
+
+    fn reindex_expiry(&mut self, old: Option<u64>, new: Option<u64>, key: &Bytes) {
+        if old == new {
+            return;
+        }
+        if let Some(at) = old {
+            self.expiries.remove(&(at, key.clone()));
+        }
+        if let Some(at) = new {
+            self.expiries.insert((at, key.clone()));
+        }
+    }
+
+    /// Bookkeeping for an entry that left the table.
+    fn forget(&mut self, entry: &Entry) {
+        self.len -= 1;
+        if let Some(at) = entry.expires_at {
+            self.expiries.remove(&(at, entry.key.clone()));
+        }
+        self.account(-(entry.memory_bytes() as i64));
+    }
+}
+
+/// The keys of one region.
+pub struct Keyspace {
+    slots: Vec<HashTable<Entry>>,
+    hasher: DefaultHashBuilder,
+    books: Books,
+    /// 0 = unlimited.
+    max_entries: u64,
+    /// Statistics since creation or the last purge.
+    pub stats: RegionStats,
+}
+
+impl Keyspace {
+    /// An empty keyspace that reports its memory into `global_memory`.
+    pub fn new(global_memory: Arc<AtomicI64>, max_entries: u64) -> Self {
+        Self {
+            slots: (0..INITIAL_SLOTS).map(|_| HashTable::new()).collect(),
+            hasher: DefaultHashBuilder::default(),
+            books: Books { len: 0, expiries: BTreeSet::new(), memory: 0, global_memory },
+            max_entries,
+            stats: RegionStats::default(),
+        }
+    }
+
+    /// Number of keys, including expired ones not yet collected.
+    pub fn len(&self) -> usize {
+        self.books.len
+    }
+
+    /// True when there are no keys.
+    pub fn is_empty(&self) -> bool {
+        self.books.len == 0
+    }
+
+    /// Bytes counted for this keyspace's entries.
+    pub fn memory(&self) -> usize {
+        self.books.memory
+    }
+
+    /// Keys with a TTL.
+    pub fn volatile_len(&self) -> usize {
+        self.books.expiries.len()
+    }
+
+    /// Changes the entry limit (0 = none); evicts at once if the keyspace is over it.
+    pub fn set_max_entries(&mut self, max_entries: u64) {
+        self.max_entries = max_entries;
+        self.enforce_max_entries();
+    }
+
+    fn hash(&self, key: &[u8]) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    fn slot_index(&self, hash: u64) -> usize {
+        // Bits 32.. pick the slot; hashbrown uses the low bits for the bucket and the top 7 as tag,
+        // so those stay well distributed inside each slot.
+        ((hash >> 32) as usize) & (self.slots.len() - 1)
+    }
+
+
+    /// The live entry for `key`, marking it accessed; an expired entry is removed and counted.
+    /// Does not count hits or misses: read commands call [`Keyspace::record_read`].
+    pub fn get_mut(&mut self, key: &[u8], now: u64) -> Option<&mut Entry> {
+        let hash = self.hash(key);
+        let idx = self.slot_index(hash);
+        match self.slots[idx].find_entry(hash, |e| e.key.as_ref() == key) {
+            Ok(occupied) => {
+                if occupied.get().expires_at.is_some_and(|at| at <= now) {
+                    let (entry, _) = occupied.remove();
+                    self.books.forget(&entry);
+                    self.stats.expired += 1;
+                    None
+                } else {
+                    let entry = occupied.into_mut();
+                    entry.last_access = now;
+                    entry.accesses = entry.accesses.saturating_add(1);
+                    Some(entry)
+                }
+            }
+            Err(_) => None,
+        }
+    }
+
+    /// The live entry for `key` without marking it accessed (for TTL, TYPE, OBJECT …).
+    pub fn peek(&mut self, key: &[u8], now: u64) -> Option<&Entry> {
+        let hash = self.hash(key);
+        let idx = self.slot_index(hash);
+        match self.slots[idx].find_entry(hash, |e| e.key.as_ref() == key) {
+            Ok(occupied) => {
+                if occupied.get().expires_at.is_some_and(|at| at <= now) {
+                    let (entry, _) = occupied.remove();
+                    self.books.forget(&entry);
+                    self.stats.expired += 1;
+                    None
+                } else {
+                    Some(occupied.into_mut())
+                }
+            }
+            Err(_) => None,
+        }
+    }
+
+    /// Counts one read as a hit or a miss.
+    pub fn record_read(&mut self, hit: bool) {
+        if hit {
+            self.stats.hits += 1;
+        } else {
+            self.stats.misses += 1;
+        }
+    }
+
+    /// Stores `value` under `key` with the given expiry, replacing any previous entry (whatever its
+    /// type). Returns the previous live value.
+    pub fn set(&mut self, key: &[u8], value: Value, expires_at: Option<u64>, now: u64) -> Option<Value> {
+        let hash = self.hash(key);
+        let idx = self.slot_index(hash);
+        let hasher = &self.hasher;
+        let new_size;
+        let mut old_size = 0;
+        let mut reindex = None;
+        let old_value = match self.slots[idx].entry(hash, |e| e.key.as_ref() == key, |e| hasher.hash_one(&e.key[..])) {
+            TableEntry::Occupied(mut occupied) => {
+                let entry = occupied.get_mut();
+                old_size = entry.memory_bytes();
+                let was_live = !entry.expires_at.is_some_and(|at| at <= now);
+                let previous = std::mem::replace(&mut entry.value, value);
+                let old_expiry = std::mem::replace(&mut entry.expires_at, expires_at);
+                entry.last_access = now;
+                entry.accesses = entry.accesses.saturating_add(1);
+                new_size = entry.memory_bytes();
+                if !was_live {
+                    self.stats.expired += 1;
+                }
+                if old_expiry != expires_at {
+                    reindex = Some((old_expiry, entry.key.clone()));
+                }
+                was_live.then_some(previous)
+            }
+            TableEntry::Vacant(vacant) => {
+                let entry = Entry {
+                    key: Bytes::copy_from_slice(key),
+                    value,
+                    expires_at,
+                    last_access: now,
+                    accesses: 1,
+                };
+                new_size = entry.memory_bytes();
+                if let Some(at) = expires_at {
+                    self.books.expiries.insert((at, entry.key.clone()));
+                }
+                vacant.insert(entry);
+                self.books.len += 1;
+                None
+            }
+        };
+        if let Some((old_expiry, key)) = reindex {
+            self.books.reindex_expiry(old_expiry, expires_at, &key);
+        }
+        self.stats.sets += 1;
+        self.books.account(new_size as i64 - old_size as i64);
+        if old_size == 0 {
+            self.grow_if_needed();
+            self.enforce_max_entries();
+        }
+        old_value
+    }
+
+    /// Replaces the value of an existing live key in place, keeping its TTL, and re-counts its
+    /// memory. Returns false when the key is missing.
+    pub fn replace_value(&mut self, key: &[u8], value: Value, now: u64) -> bool {
+        let hash = self.hash(key);
+        let idx = self.slot_index(hash);
+        let Some(entry) = self.slots[idx].find_mut(hash, |e| e.key.as_ref() == key) else {
+            return false;
+        };
+        let old_size = entry.memory_bytes();
+        entry.value = value;
+        entry.last_access = now;
+        let new_size = entry.memory_bytes();
+        self.stats.sets += 1;
+        self.books.account(new_size as i64 - old_size as i64);
+        true
+    }
+
+    /// Sets or clears the TTL of a live key. Returns false when the key is missing.
+    pub fn set_expiry(&mut self, key: &[u8], expires_at: Option<u64>, now: u64) -> bool {
+        let hash = self.hash(key);
+        let idx = self.slot_index(hash);
+        let Some(entry) = self.slots[idx].find_mut(hash, |e| e.key.as_ref() == key) else {
+            return false;
+        };
+        if entry.expires_at.is_some_and(|at| at <= now) {
+            return false;
+        }
+        let old = std::mem::replace(&mut entry.expires_at, expires_at);
+        let key = entry.key.clone();
+        self.books.reindex_expiry(old, expires_at, &key);
+        true
+    }
+
+
+    /// Removes `key` as a command's delete. Returns the entry if it was live.
+    pub fn remove(&mut self, key: &[u8], now: u64) -> Option<Entry> {
+        let entry = self.take(key)?;
+        if entry.expires_at.is_some_and(|at| at <= now) {
+            self.stats.expired += 1;
+            return None;
+        }
+        self.stats.deletes += 1;
+        Some(entry)
+    }
+
+    /// Removes `key` without counting a delete (used by RENAME's move of an entry).
+    pub fn take(&mut self, key: &[u8]) -> Option<Entry> {
+        let hash = self.hash(key);
+        let idx = self.slot_index(hash);
+        let entry = match self.slots[idx].find_entry(hash, |e| e.key.as_ref() == key) {
+            Ok(occupied) => occupied.remove().0,
+            Err(_) => return None,
+        };
+        self.books.forget(&entry);
+        Some(entry)
+    }
+
+    /// Inserts a whole entry (RENAME, COPY), replacing whatever `entry.key` held.
+    pub fn put_entry(&mut self, entry: Entry, now: u64) {
+        let key = entry.key.clone();
+        self.set(&key, entry.value, entry.expires_at, now);
+    }
+
+
+    /// Removes every key; keeps the statistics.
+    pub fn clear(&mut self) {
+        let freed = self.books.memory as i64;
+        self.slots = (0..INITIAL_SLOTS).map(|_| HashTable::new()).collect();
+        self.books.len = 0;
+        self.books.expiries.clear();
+        self.books.account(-freed);
+    }
+
+    fn grow_if_needed(&mut self) {
+        if self.books.len <= self.slots.len() * KEYS_PER_SLOT {
+            return;
+        }
+        let new_len = self.slots.len() * 2;
+        let old = std::mem::replace(&mut self.slots, (0..new_len).map(|_| HashTable::new()).collect());
+        for table in old {
+            for entry in table {
+                let hash = self.hash(&entry.key);
+                let idx = self.slot_index(hash);
+                let hasher = &self.hasher;
+                self.slots[idx].insert_unique(hash, entry, |e| hasher.hash_one(&e.key[..]));
+            }
+        }
+    }
+
+    fn enforce_max_entries(&mut self) {
+        while self.max_entries > 0 && self.books.len as u64 > self.max_entries {
+            if self.evict_one().is_none() {
+                break;
+            }
+        }
+    }
+
+    /// Evicts the least recently used of a few sampled keys. Returns the bytes freed.
+    pub fn evict_one(&mut self) -> Option<usize> {
+        if self.books.len == 0 {
+            return None;
+        }
+        let mut rng = rand::rng();
+        let mut victim: Option<(u64, Bytes)> = None;
+        let mut samples = 0;
+        let mut tries = 0;
+        while samples < EVICTION_SAMPLES && tries < EVICTION_SAMPLES * 64 {
+            tries += 1;
+            let table = &self.slots[rng.random_range(0..self.slots.len())];
+            if table.is_empty() {
+                continue;
+            }
+            let pick = rng.random_range(0..table.len());
+            if let Some(entry) = table.iter().nth(pick) {
+                samples += 1;
+                if victim.as_ref().is_none_or(|(at, _)| entry.last_access < *at) {
+                    victim = Some((entry.last_access, entry.key.clone()));
+                }
+            }
+        }
+        let (_, key) = victim?;
+        let entry = self.take(&key)?;
+        self.stats.evicted += 1;
+        Some(entry.memory_bytes())
+    }
+
+    /// Removes up to `budget` keys whose TTL is due; returns how many were removed.
+    pub fn expire_due(&mut self, now: u64, budget: usize) -> usize {
+        let mut removed = 0;
+        while removed < budget {
+            let Some((at, key)) = self.books.expiries.first().cloned() else { break };
+            if at > now {
+                break;
+            }
+            if self.take(&key).is_some() {
+                self.stats.expired += 1;
+            } else {
+                self.books.expiries.remove(&(at, key));
+            }
+            removed += 1;
+        }
+        removed
+    }
+
+    /// One SCAN step from `cursor`: visits slots until at least `count` keys were seen, returns the
+    /// next cursor (0 when done) and the live keys that pass `filter`.
+    pub fn scan(&mut self, cursor: u64, count: usize, filter: &ScanFilter<'_>, now: u64) -> (u64, Vec<Bytes>) {
+        let mask = (self.slots.len() - 1) as u64;
+        let mut v = cursor;
+        let mut seen = 0;
+        let mut keys = Vec::new();
+        loop {
+            let table = &self.slots[(v & mask) as usize];
+            seen += table.len();
+            for entry in table.iter() {
+                if entry.expires_at.is_some_and(|at| at <= now) {
+                    continue;
+                }
+                if filter.pattern.is_some_and(|p| !super::glob::glob_match(p, &entry.key)) {
+                    continue;
+                }
+                if filter.type_name.is_some_and(|t| !t.eq_ignore_ascii_case(entry.value.type_name().as_bytes())) {
+                    continue;
+                }
+                keys.push(entry.key.clone());
+            }
+            // Redis's reverse-binary increment: iterate the high bits of the slot index first.
+            v |= !mask;
+            v = v.reverse_bits().wrapping_add(1).reverse_bits();
+            if v == 0 || seen >= count {
+                break;
+            }
+        }
+        (v, keys)
+    }
+
+    /// Every live key matching `pattern` (KEYS).
+    pub fn keys(&self, pattern: &[u8], now: u64) -> Vec<Bytes> {
+        let match_all = pattern == b"*";
+        self.iter_live(now)
+            .filter(|e| match_all || super::glob::glob_match(pattern, &e.key))
+            .map(|e| e.key.clone())
+            .collect()
+    }
+
+    /// Iterates live entries (not expired at `now`).
+    pub fn iter_live(&self, now: u64) -> impl Iterator<Item = &Entry> {
+        self.slots.iter().flat_map(|t| t.iter()).filter(move |e| !e.expires_at.is_some_and(|at| at <= now))
+    }
+
+    /// A random live key, if any.
+    pub fn random_key(&mut self, now: u64) -> Option<Bytes> {
+        let mut rng = rand::rng();
+        for _ in 0..100 {
+            if self.books.len == 0 {
+                return None;
+            }
+            let table = &self.slots[rng.random_range(0..self.slots.len())];
+            if table.is_empty() {
+                continue;
+            }
+            let pick = rng.random_range(0..table.len());
+            let entry = table.iter().nth(pick)?;
+            if entry.expires_at.is_some_and(|at| at <= now) {
+                let key = entry.key.clone();
+                self.take(&key);
+                self.stats.expired += 1;
+                continue;
+            }
+            return Some(entry.key.clone());
+        }
+        // Sparse or mostly expired table: fall back to a walk.
+        self.iter_live(now).next().map(|e| e.key.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn ks() -> Keyspace {
+        Keyspace::new(Arc::new(AtomicI64::new(0)), 0)
+    }
+
+    fn s(v: &str) -> Value {
+        Value::Str(Bytes::copy_from_slice(v.as_bytes()))
+    }
+
+    #[test]
+    fn set_get_remove_and_memory() {
+        let mut k = ks();
+        assert!(k.set(b"a", s("1"), None, 0).is_none());
+        assert_eq!(k.set(b"a", s("22"), None, 0), Some(s("1")));
+        assert_eq!(k.len(), 1);
+        assert_eq!(k.memory(), super::super::value::ENTRY_OVERHEAD + 1 + 2);
+        assert_eq!(k.get_mut(b"a", 0).map(|e| e.value.clone()), Some(s("22")));
+        assert!(k.remove(b"a", 0).is_some());
+        assert_eq!(k.memory(), 0);
+        assert_eq!(k.books.global_memory.load(Ordering::Relaxed), 0);
+        assert_eq!(k.stats.deletes, 1);
+    }
+
+    #[test]
+    fn lazy_and_active_expiry() {
+        let mut k = ks();
+        k.set(b"a", s("1"), Some(100), 0);
+        k.set(b"b", s("1"), Some(200), 0);
+        k.set(b"c", s("1"), None, 0);
+        assert!(k.get_mut(b"a", 99).is_some());
+        assert!(k.get_mut(b"a", 100).is_none());
+        assert_eq!(k.stats.expired, 1);
+        assert_eq!(k.expire_due(500, 10), 1);
+        assert_eq!(k.len(), 1);
+        assert_eq!(k.volatile_len(), 0);
+        assert_eq!(k.stats.expired, 2);
+    }
+
+    #[test]
+    fn max_entries_evicts_and_counts() {
+        let mut k = Keyspace::new(Arc::new(AtomicI64::new(0)), 10);
+        for i in 0..100 {
+            k.set(format!("k{i}").as_bytes(), s("v"), None, i);
+        }
+        assert_eq!(k.len(), 10);
+        assert_eq!(k.stats.evicted, 90);
+    }
+
+    #[test]
+    fn scan_returns_every_key_that_exists_throughout_while_table_grows() {
+        let mut k = ks();
+        for i in 0..1000 {
+            k.set(format!("stable{i}").as_bytes(), s("v"), None, 0);
+        }
+        let mut cursor = 0;
+        let mut seen = HashSet::new();
+        let mut extra = 0;
+        loop {
+            let (next, keys) = k.scan(cursor, 10, &ScanFilter::default(), 0);
+            seen.extend(keys);
+            // Concurrent writes between calls: the table doubles several times.
+            if extra < 20_000 {
+                for _ in 0..200 {
+                    k.set(format!("new{extra}").as_bytes(), s("v"), None, 0);
+                    extra += 1;
+                }
+            }
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+        assert!(k.slots.len() >= 1024, "the table should have grown during the scan");
+        for i in 0..1000 {
+            assert!(seen.contains(format!("stable{i}").as_bytes()), "missed stable{i}");
+        }
+    }
+
+    #[test]
+    fn scan_filters_by_pattern_and_type() {
+        let mut k = ks();
+        k.set(b"user:1", s("v"), None, 0);
+        k.set(b"other", s("v"), None, 0);
+        let filter = ScanFilter { pattern: Some(b"user:*"), type_name: None };
+        let (next, keys) = k.scan(0, 1000, &filter, 0);
+        assert_eq!(next, 0);
+        assert_eq!(keys, vec![Bytes::from_static(b"user:1")]);
+        let filter = ScanFilter { pattern: None, type_name: Some(b"hash") };
+        assert!(k.scan(0, 1000, &filter, 0).1.is_empty());
+    }
+}

@@ -1,0 +1,121 @@
+//! Values stored under a key, and the per-key [`Entry`] that carries expiry and access metadata.
+
+use bytes::Bytes;
+
+/// Fixed per-entry bookkeeping cost counted against memory limits, on top of key and value bytes:
+/// the hash-table slot, the entry struct and the allocator's rounding, measured roughly.
+pub const ENTRY_OVERHEAD: usize = 64;
+
+/// A typed value. Each Redis type gets one variant; commands of another type answer `WRONGTYPE`.
+///
+/// Strings are the only type so far. Hashes, lists, sets, sorted sets and JSON documents join as
+/// `Hash`, `List`, `Set`, `ZSet` and `Json` variants, each owning its collection, so that
+/// [`Value::type_name`], [`Value::memory_bytes`] and the persistence encoding stay one `match`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// A binary-safe string (Redis `string`, also integers and floats kept as text).
+    Str(Bytes),
+}
+
+impl Value {
+    /// The name `TYPE` answers.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Str(_) => "string",
+        }
+    }
+
+    /// Approximate heap bytes held by the value.
+    pub fn memory_bytes(&self) -> usize {
+        match self {
+            Value::Str(b) => b.len(),
+        }
+    }
+
+    /// The encoding `OBJECT ENCODING` reports, in Redis's vocabulary.
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Value::Str(b) => {
+                if b.len() <= 20 && parse_i64(b).is_some() {
+                    "int"
+                } else if b.len() <= 44 {
+                    "embstr"
+                } else {
+                    "raw"
+                }
+            }
+        }
+    }
+}
+
+/// One key's record in a keyspace.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// The key, owned by the entry (never a slice of a network buffer).
+    pub key: Bytes,
+    /// The value.
+    pub value: Value,
+    /// Absolute expiry in clock milliseconds, if any.
+    pub expires_at: Option<u64>,
+    /// Last read or write in clock milliseconds; eviction prefers the oldest.
+    pub last_access: u64,
+    /// Access counter for `OBJECT FREQ`, saturating.
+    pub accesses: u32,
+}
+
+impl Entry {
+    /// Bytes this entry counts against memory limits.
+    pub fn memory_bytes(&self) -> usize {
+        ENTRY_OVERHEAD + self.key.len() + self.value.memory_bytes()
+    }
+}
+
+/// Parses a Redis integer argument: optional `-`, digits, no spaces, no `+`, fits in i64.
+pub fn parse_i64(b: &[u8]) -> Option<i64> {
+    if b.is_empty() || b.len() > 20 {
+        return None;
+    }
+    let (neg, digits) = match b[0] {
+        b'-' => (true, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() || (digits.len() > 1 && digits[0] == b'0') {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        let digit = (d - b'0') as i64;
+        v = v.checked_mul(10)?;
+        v = if neg { v.checked_sub(digit)? } else { v.checked_add(digit)? };
+    }
+    if neg && v == 0 {
+        return None; // "-0" is not an integer Redis accepts as canonical
+    }
+    Some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_redis_integers_only() {
+        assert_eq!(parse_i64(b"0"), Some(0));
+        assert_eq!(parse_i64(b"-12"), Some(-12));
+        assert_eq!(parse_i64(b"9223372036854775807"), Some(i64::MAX));
+        assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
+        for bad in [&b""[..], b"9223372036854775808", b"+1", b" 1", b"01", b"1.0", b"-", b"-0", b"abc"] {
+            assert_eq!(parse_i64(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn encodings_follow_redis_thresholds() {
+        assert_eq!(Value::Str(Bytes::from_static(b"123")).encoding(), "int");
+        assert_eq!(Value::Str(Bytes::from_static(b"hello")).encoding(), "embstr");
+        assert_eq!(Value::Str(Bytes::from(vec![b'x'; 45])).encoding(), "raw");
+    }
+}
