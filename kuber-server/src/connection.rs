@@ -13,8 +13,8 @@ use tokio::net::TcpStream;
 use tokio::sync::watch;
 
 use crate::cmd;
-use crate::session::Session;
-use crate::state::ServerState;
+use crate::session::{ClientHandle, Session};
+use crate::state::{ServerState, stopping};
 
 /// Read buffer size; also the minimum free space kept before each read.
 const READ_CHUNK: usize = 16 * 1024;
@@ -24,15 +24,31 @@ const MAX_PENDING_OUTPUT: usize = 4 * 1024 * 1024;
 const SHRINK_ABOVE: usize = 1024 * 1024;
 
 /// Serves one accepted connection until the client leaves, is killed, or the server shuts down.
-pub async fn serve(state: Arc<ServerState>, stream: TcpStream, mut shutdown: watch::Receiver<bool>) {
-    let (Ok(peer), Ok(local)) = (stream.peer_addr(), stream.local_addr()) else { return };
-    let handle = state.clients.register(peer, local, state.store.now());
+/// The caller registered the client (so `max_clients` counts it from the moment it is accepted);
+/// this function unregisters it.
+pub async fn serve(state: Arc<ServerState>, stream: TcpStream, handle: Arc<ClientHandle>) {
+    let mut shutdown = state.shutdown_signal();
     let mut session = Session::new(handle.clone(), state.store.default_region());
-    shutdown.borrow_and_update();
     if let Err(e) = run(&state, &mut session, stream, &mut shutdown).await {
-        tracing::debug!(peer = %peer, error = %e, "connection closed with an error");
+        tracing::debug!(peer = %handle.peer, error = %e, "connection closed with an error");
     }
     state.clients.unregister(handle.id);
+}
+
+/// Writes `data` unless the client is killed or the server shuts down first: a client that never
+/// reads its replies must not hold up CLIENT KILL or shutdown.
+async fn write_out(
+    stream: &mut TcpStream,
+    data: &[u8],
+    handle: &ClientHandle,
+    shutdown: &mut watch::Receiver<bool>,
+) -> std::io::Result<bool> {
+    tokio::select! {
+        biased;
+        written = stream.write_all(data) => written.map(|()| true),
+        _ = handle.killed() => Ok(false),
+        _ = stopping(shutdown) => Ok(false),
+    }
 }
 
 fn limits(state: &ServerState, session: &Session) -> Limits {
@@ -62,16 +78,18 @@ async fn run(
                     let reply = cmd::execute(state, session, &args).await;
                     executed += 1;
                     if session.close_without_reply {
-                        stream.write_all(&output).await?;
+                        write_out(&mut stream, &output, &handle, shutdown).await?;
                         return Ok(());
                     }
                     encode(&reply, session.protocol, &mut output);
                     if session.close_after_reply {
-                        stream.write_all(&output).await?;
+                        write_out(&mut stream, &output, &handle, shutdown).await?;
                         return Ok(());
                     }
                     if output.len() >= MAX_PENDING_OUTPUT {
-                        stream.write_all(&output).await?;
+                        if !write_out(&mut stream, &output, &handle, shutdown).await? {
+                            return Ok(());
+                        }
                         output.clear();
                     }
                 }
@@ -80,7 +98,7 @@ async fn run(
                     let reply = protocol_error_reply(&error, session.identity.is_none());
                     tracing::debug!(peer = %handle.peer, %error, "protocol error; closing connection");
                     encode(&reply, session.protocol, &mut output);
-                    stream.write_all(&output).await?;
+                    write_out(&mut stream, &output, &handle, shutdown).await?;
                     return Ok(());
                 }
             }
@@ -90,13 +108,17 @@ async fn run(
             handle.last_interaction_ms.store(state.store.now(), Ordering::Relaxed);
         }
         if !output.is_empty() {
-            stream.write_all(&output).await?;
+            if !write_out(&mut stream, &output, &handle, shutdown).await? {
+                return Ok(());
+            }
             output.clear();
             if output.capacity() > SHRINK_ABOVE {
                 output = BytesMut::with_capacity(READ_CHUNK);
             }
         }
-        if handle.is_killed() {
+        // Checked, not only awaited below: a connection admitted just as shutdown began has
+        // never seen the change and must still stop.
+        if handle.is_killed() || *shutdown.borrow() {
             return Ok(());
         }
         if input.is_empty() && input.capacity() > SHRINK_ABOVE {
@@ -114,7 +136,7 @@ async fn run(
                 }
             }
             _ = handle.killed() => return Ok(()),
-            _ = shutdown.changed() => return Ok(()),
+            _ = stopping(shutdown) => return Ok(()),
             _ = tokio::time::sleep(Duration::from_secs(idle_secs)), if idle_secs > 0 => {
                 tracing::debug!(peer = %handle.peer, "idle timeout");
                 return Ok(());

@@ -14,7 +14,7 @@ use tokio::net::TcpListener;
 
 use crate::auth::{AuthError, Authenticator};
 use crate::config::Config;
-use crate::state::ServerState;
+use crate::state::{ServerState, stopping};
 use crate::store::{Clock, Store, StoreLimits};
 
 /// How often the active-expiry cycle runs.
@@ -85,6 +85,10 @@ impl Server {
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
+                // Shutdown first: connections still queued in the backlog are not admitted after it.
+                biased;
+                _ = &mut shutdown => break,
+                _ = stopping(&mut stop) => break,
                 accepted = self.listener.accept() => match accepted {
                     Ok((stream, _)) => admit(&state, stream),
                     Err(e) => {
@@ -93,8 +97,6 @@ impl Server {
                         tokio::time::sleep(Duration::from_millis(50)).await;
                     }
                 },
-                _ = &mut shutdown => break,
-                _ = stop.changed() => break,
             }
         }
         tracing::info!("shutting down: no new connections, finishing in-flight commands");
@@ -111,14 +113,18 @@ impl Server {
 
 fn admit(state: &Arc<ServerState>, mut stream: tokio::net::TcpStream) {
     state.stats.connections_received.fetch_add(1, Ordering::Relaxed);
-    if state.clients.len() >= state.live.max_clients.load(Ordering::Relaxed) {
+    let (Ok(peer), Ok(local)) = (stream.peer_addr(), stream.local_addr()) else { return };
+    // Registered here, before the task runs, so that a burst of connects is counted at once.
+    let max = state.live.max_clients.load(Ordering::Relaxed);
+    let Some(handle) = state.clients.register_within(max, peer, local, state.store.now()) else {
         state.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
         tokio::spawn(async move {
-            let _ = stream.write_all(b"-ERR max number of clients reached\r\n").await;
+            let reply = format!("-{}\r\n", crate::cmd::reply::MAX_CLIENTS);
+            let _ = stream.write_all(reply.as_bytes()).await;
         });
         return;
-    }
-    tokio::spawn(crate::connection::serve(state.clone(), stream, state.shutdown_signal()));
+    };
+    tokio::spawn(crate::connection::serve(state.clone(), stream, handle));
 }
 
 async fn active_expiry(state: Arc<ServerState>) {

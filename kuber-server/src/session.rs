@@ -79,10 +79,27 @@ pub struct ClientRegistry {
 }
 
 impl ClientRegistry {
+    /// Registers a new connection unless `max` clients are already registered.
+    pub fn register_within(&self, max: usize, peer: SocketAddr, local: SocketAddr, now_ms: u64) -> Option<Arc<ClientHandle>> {
+        let mut clients = self.clients.lock();
+        if clients.len() >= max {
+            return None;
+        }
+        let handle = self.new_handle(peer, local, now_ms);
+        clients.insert(handle.id, handle.clone());
+        Some(handle)
+    }
+
     /// Registers a new connection.
     pub fn register(&self, peer: SocketAddr, local: SocketAddr, now_ms: u64) -> Arc<ClientHandle> {
+        let handle = self.new_handle(peer, local, now_ms);
+        self.clients.lock().insert(handle.id, handle.clone());
+        handle
+    }
+
+    fn new_handle(&self, peer: SocketAddr, local: SocketAddr, now_ms: u64) -> Arc<ClientHandle> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-        let handle = Arc::new(ClientHandle {
+        Arc::new(ClientHandle {
             id,
             peer,
             local,
@@ -92,9 +109,7 @@ impl ClientRegistry {
             meta: Mutex::new(ClientMeta { region: crate::store::DEFAULT_REGION.into(), resp: 2, ..Default::default() }),
             killed: AtomicBool::new(false),
             kill: Notify::new(),
-        });
-        self.clients.lock().insert(id, handle.clone());
-        handle
+        })
     }
 
     /// Removes a closed connection.

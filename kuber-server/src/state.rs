@@ -12,6 +12,13 @@ use crate::config::Config;
 use crate::session::ClientRegistry;
 use crate::store::Store;
 
+/// Resolves once shutdown has begun, including when it began before this call (unlike
+/// `watch::Receiver::changed`, which would wait for a further change).
+pub async fn stopping(signal: &mut watch::Receiver<bool>) {
+    // The guard `wait_for` returns is not `Send`; drop it here, before any caller's next `.await`.
+    let _ = signal.wait_for(|stopping| *stopping).await.map(|_| ());
+}
+
 /// Settings that `CONFIG SET` may change while the server runs.
 pub struct LiveSettings {
     /// Maximum connected clients.

@@ -191,20 +191,6 @@ def test_incr_family(r: redis.Redis) -> None:
     assert error_of(lambda: r.incrbyfloat("word", 1)) == "value is not a valid float"
 
 
-def test_wrongtype_and_type(r: redis.Redis) -> None:
-    r.rpush("list", "a")
-    r.set("str", "v")
-    assert r.type("list") == "list"
-    assert r.type("str") == "string"
-    assert r.type("none") == "none"
-    wrongtype = "WRONGTYPE Operation against a key holding the wrong kind of value"
-    assert error_of(lambda: r.get("list")) == wrongtype
-    assert error_of(lambda: r.incr("list")) == wrongtype
-    assert error_of(lambda: r.append("list", "x")) == wrongtype
-    assert r.set("list", "now a string") is True
-    assert r.type("list") == "string"
-
-
 def test_arity_and_unknown_command_errors(shared_kuber: KuberServer) -> None:
     with shared_kuber.raw() as c:
         assert c.call_raw("GET") == b"-ERR wrong number of arguments for 'get' command\r\n"

@@ -84,7 +84,7 @@ pub(super) async fn hello(state: &ServerState, session: &mut Session, args: &[By
             Ok(2) => ProtocolVersion::Resp2,
             Ok(3) => ProtocolVersion::Resp3,
             Ok(_) => return err(reply::NOPROTO),
-            Err(_) => return err("ERR Protocol version is not an integer or out of range"),
+            Err(_) => return err(reply::PROTOVER_NOT_INTEGER),
         };
     }
     let mut credentials = None;
@@ -99,7 +99,7 @@ pub(super) async fn hello(state: &ServerState, session: &mut Session, args: &[By
             name = Some(args[i + 1].clone());
             i += 2;
         } else {
-            return Frame::error(format!("ERR Syntax error in HELLO option '{}'", reply::printable(&args[i], 128)));
+            return reply::hello_option(&args[i]);
         }
     }
     if let Some((username, password)) = credentials {
@@ -192,7 +192,7 @@ pub(super) fn client(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         Frame::ok()
     } else if is(sub, "SETINFO") && args.len() == 4 {
         if !valid_client_name(&args[3]) {
-            return Frame::error(format!("ERR {} cannot contain spaces, newlines or special characters.", text(&args[2]).to_lowercase()));
+            return reply::bad_lib_info(&args[2]);
         }
         let mut meta = handle.meta.lock();
         if is(&args[2], "LIB-NAME") {
@@ -200,7 +200,7 @@ pub(super) fn client(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         } else if is(&args[2], "LIB-VER") {
             meta.lib_ver = Some(args[3].clone());
         } else {
-            return Frame::error(format!("ERR Unrecognized option '{}'", reply::printable(&args[2], 64)));
+            return reply::unrecognized_option(&args[2]);
         }
         Frame::ok()
     } else if is(sub, "LIST") {
@@ -209,7 +209,7 @@ pub(super) fn client(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         while i < args.len() {
             if is(&args[i], "TYPE") && i + 1 < args.len() {
                 if !is(&args[i + 1], "normal") && !is(&args[i + 1], "pubsub") && !is(&args[i + 1], "master") && !is(&args[i + 1], "replica") {
-                    return Frame::error(format!("ERR Unknown client type '{}'", reply::printable(&args[i + 1], 64)));
+                    return reply::unknown_client_type(&args[i + 1]);
                 }
                 i += 2;
             } else if is(&args[i], "ID") && i + 1 < args.len() {
@@ -217,7 +217,7 @@ pub(super) fn client(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
                 for a in &args[i + 1..] {
                     match int(a) {
                         Ok(id) if id > 0 => list.push(id as u64),
-                        _ => return err("ERR Invalid client ID"),
+                        _ => return err(reply::INVALID_CLIENT_ID),
                     }
                 }
                 ids = Some(list);
@@ -269,7 +269,7 @@ fn client_kill(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         if is(&args[i], "ID") {
             match int(value) {
                 Ok(n) if n > 0 => id = Some(n as u64),
-                _ => return err("ERR client-id should be greater than 0"),
+                _ => return err(reply::CLIENT_ID_POSITIVE),
             }
         } else if is(&args[i], "ADDR") {
             addr = Some(text(value));
@@ -301,6 +301,7 @@ fn client_kill(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
             || laddr.as_ref().is_some_and(|a| *a != client.local.to_string())
             || !user_matches()
             || (skip_me && client.id == me)
+            || client.is_killed()
         {
             continue;
         }

@@ -44,7 +44,7 @@ pub(super) fn expire(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         } else if is(opt, "LT") {
             lt = true;
         } else {
-            return Frame::error(format!("ERR Unsupported option {}", reply::printable(opt, 64)));
+            return reply::unsupported_option(opt);
         }
     }
     if nx && (xx || gt || lt) {

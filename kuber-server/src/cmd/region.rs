@@ -12,8 +12,8 @@ use crate::store::{RegionSettings, StoreError};
 /// The reply for a store error, with Kuber's error codes.
 pub(super) fn store_error(e: StoreError) -> Frame {
     match e {
-        StoreError::RegionExists(_) => Frame::error(format!("REGIONEXISTS {e}")),
-        StoreError::Captive(_) => Frame::error(format!("REGIONCAPTIVE {e}")),
+        StoreError::RegionExists(_) => reply::coded("REGIONEXISTS", e),
+        StoreError::Captive(_) => reply::coded("REGIONCAPTIVE", e),
         StoreError::InvalidName(_) | StoreError::NoSuchRegion(_) => reply::err_msg(e),
     }
 }

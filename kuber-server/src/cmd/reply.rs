@@ -52,6 +52,57 @@ pub const MAX_CLIENTS: &str = "ERR max number of clients reached";
 /// Source and destination are the same (COPY).
 pub const SAME_OBJECT: &str = "ERR source and destination objects are the same";
 
+/// DECRBY of i64::MIN.
+pub const DECR_OVERFLOW: &str = "ERR decrement would overflow";
+/// HELLO with a non-numeric version.
+pub const PROTOVER_NOT_INTEGER: &str = "ERR Protocol version is not an integer or out of range";
+/// CLIENT LIST ID with a bad id.
+pub const INVALID_CLIENT_ID: &str = "ERR Invalid client ID";
+/// CLIENT KILL ID with a bad id.
+pub const CLIENT_ID_POSITIVE: &str = "ERR client-id should be greater than 0";
+/// SHUTDOWN ABORT.
+pub const NO_SHUTDOWN: &str = "ERR No shutdown in progress.";
+
+/// `-ERR Syntax error in HELLO option 'x'`
+pub fn hello_option(opt: &[u8]) -> Frame {
+    Frame::error(format!("ERR Syntax error in HELLO option '{}'", printable(opt, 128)))
+}
+
+/// CLIENT SETINFO with a bad value.
+pub fn bad_lib_info(attr: &[u8]) -> Frame {
+    Frame::error(format!("ERR {} cannot contain spaces, newlines or special characters.", printable(attr, 64).to_lowercase()))
+}
+
+/// `-ERR Unrecognized option 'x'`
+pub fn unrecognized_option(opt: &[u8]) -> Frame {
+    Frame::error(format!("ERR Unrecognized option '{}'", printable(opt, 64)))
+}
+
+/// `-ERR Unknown client type 'x'`
+pub fn unknown_client_type(kind: &[u8]) -> Frame {
+    Frame::error(format!("ERR Unknown client type '{}'", printable(kind, 64)))
+}
+
+/// `-ERR Unsupported option x` (EXPIRE family).
+pub fn unsupported_option(opt: &[u8]) -> Frame {
+    Frame::error(format!("ERR Unsupported option {}", printable(opt, 64)))
+}
+
+/// An error with a Kuber error code such as `REGIONEXISTS`.
+pub fn coded(code: &str, msg: impl std::fmt::Display) -> Frame {
+    Frame::error(format!("{code} {msg}"))
+}
+
+/// CONFIG SET with a non-integer value.
+pub fn config_not_integer(name: &str) -> Frame {
+    Frame::error(format!("ERR CONFIG SET failed (possibly related to argument '{name}') - argument couldn't be parsed into an integer"))
+}
+
+/// CONFIG SET with a value out of range.
+pub fn config_out_of_range(name: &str, min: i64, max: i64) -> Frame {
+    Frame::error(format!("ERR CONFIG SET failed (possibly related to argument '{name}') - argument must be between {min} and {max} inclusive"))
+}
+
 /// `-ERR wrong number of arguments for 'cmd' command`
 pub fn wrong_arity(name: &str) -> Frame {
     Frame::error(format!("ERR wrong number of arguments for '{name}' command"))

@@ -263,15 +263,13 @@ pub(super) fn config(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
             let live = &ctx.state.live;
             let number = || {
                 int(&pair[1]).ok().filter(|n| *n >= 0).ok_or_else(|| {
-                    Frame::error(format!(
-                        "ERR CONFIG SET failed (possibly related to argument '{name}') - argument couldn't be parsed into an integer"
-                    ))
+                    reply::config_not_integer(&name)
                 })
             };
             match name.as_str() {
                 "maxclients" => match number() {
                     Ok(n) if n > 0 => live.max_clients.store(n as usize, Ordering::Relaxed),
-                    Ok(_) => return err("ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument must be between 1 and 4294967295 inclusive"),
+                    Ok(_) => return reply::config_out_of_range("maxclients", 1, 4294967295),
                     Err(e) => return e,
                 },
                 "timeout" => match number() {
@@ -280,7 +278,7 @@ pub(super) fn config(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
                 },
                 "proto-max-bulk-len" => match number() {
                     Ok(n) if n >= 1024 => live.proto_max_bulk_len.store(n as u64, Ordering::Relaxed),
-                    Ok(_) => return err("ERR CONFIG SET failed (possibly related to argument 'proto-max-bulk-len') - argument must be between 1024 and 9223372036854775807 inclusive"),
+                    Ok(_) => return reply::config_out_of_range("proto-max-bulk-len", 1024, i64::MAX),
                     Err(e) => return e,
                 },
                 // Lenient, as documented: parameters Kuber does not have are accepted and ignored so
@@ -352,7 +350,7 @@ pub(super) fn shutdown(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
             return err(reply::SYNTAX);
         }
         if is(a, "ABORT") {
-            return err("ERR No shutdown in progress.");
+            return err(reply::NO_SHUTDOWN);
         }
     }
     tracing::info!(user = ?ctx.session.identity.as_ref().map(|i| i.username.clone()), "SHUTDOWN requested");

@@ -365,7 +365,7 @@ pub(super) fn incrby(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
 
 pub(super) fn decrby(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     match int(&args[2]) {
-        Ok(i64::MIN) => err("ERR decrement would overflow"),
+        Ok(i64::MIN) => err(reply::DECR_OVERFLOW),
         Ok(delta) => incr_by(ctx, &args[1], -delta),
         Err(e) => e,
     }
