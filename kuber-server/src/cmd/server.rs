@@ -51,20 +51,20 @@ fn command_docs(spec: &CommandSpec) -> Frame {
 /// `COMMAND [COUNT | INFO name… | DOCS name… | LIST]`, answered from the command table.
 pub(super) fn command(_: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     if args.len() == 1 {
-        return Frame::Array(COMMANDS.iter().map(command_info).collect());
+        return Frame::Array(COMMANDS.iter().map(|c| command_info(c)).collect());
     }
     let sub = &args[1];
-    let named = |names: &[Bytes]| names.iter().map(|n| table::lookup(n).map(|i| &COMMANDS[i])).collect::<Vec<_>>();
+    let named = |names: &[Bytes]| names.iter().map(|n| table::lookup(n).map(|i| COMMANDS[i])).collect::<Vec<_>>();
     if is(sub, "COUNT") && args.len() == 2 {
         Frame::Integer(COMMANDS.len() as i64)
     } else if is(sub, "INFO") {
         if args.len() == 2 {
-            return Frame::Array(COMMANDS.iter().map(command_info).collect());
+            return Frame::Array(COMMANDS.iter().map(|c| command_info(c)).collect());
         }
         Frame::Array(named(&args[2..]).into_iter().map(|c| c.map_or(Frame::NullArray, command_info)).collect())
     } else if is(sub, "DOCS") {
         let specs: Vec<&CommandSpec> =
-            if args.len() == 2 { COMMANDS.iter().collect() } else { named(&args[2..]).into_iter().flatten().collect() };
+            if args.len() == 2 { COMMANDS.iter().copied().collect() } else { named(&args[2..]).into_iter().flatten().collect() };
         Frame::Map(specs.into_iter().map(|c| (Frame::bulk(c.name), command_docs(c))).collect())
     } else if is(sub, "LIST") {
         Frame::Array(COMMANDS.iter().map(|c| Frame::bulk(c.name)).collect())

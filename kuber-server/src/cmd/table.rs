@@ -8,17 +8,36 @@ use hashbrown::HashMap;
 use kuber_protocol::Frame;
 
 use super::Ctx;
-use super::{connection, keys, region, server, string};
+use super::{connection, hash, keys, list, region, server, set, string, zset};
 
 /// A synchronous command handler: reads arguments (including the command name at index 0),
 /// acts on the store and session, returns the reply.
 pub type SyncHandler = fn(&mut Ctx<'_>, &[Bytes]) -> Frame;
+
+/// A handler that may have to wait for data (BLPOP and friends): it either replies now or names
+/// the keys whose change could let it reply, and the dispatcher retries it after such a change.
+pub type BlockingHandler = fn(&mut Ctx<'_>, &[Bytes]) -> Blocking;
+
+/// What a blocking handler decided.
+pub enum Blocking {
+    /// Done: send this reply.
+    Reply(Frame),
+    /// Nothing to do yet: wait for a push to one of `keys` (in the current region) or the timeout.
+    Wait {
+        /// Keys to watch.
+        keys: Vec<Bytes>,
+        /// Milliseconds to wait; `None` waits forever.
+        timeout_ms: Option<u64>,
+    },
+}
 
 /// How a command runs.
 #[derive(Clone, Copy)]
 pub enum Handler {
     /// Runs to completion under the region lock.
     Sync(SyncHandler),
+    /// May wait for another client's push (BLPOP, BRPOP, BLMOVE).
+    Blocking(BlockingHandler),
     /// AUTH: verifies credentials off the async workers.
     Auth,
     /// HELLO: protocol switch with optional AUTH.
@@ -99,31 +118,19 @@ impl CommandSpec {
     }
 }
 
-macro_rules! cmd {
-    ($name:literal, $arity:expr, $flags:expr, $keys:expr, $group:literal, $summary:literal, $handler:expr) => {
-        CommandSpec {
-            name: $name,
-            arity: $arity,
-            flags: $flags,
-            first_key: $keys.0,
-            last_key: $keys.1,
-            step: $keys.2,
-            group: $group,
-            summary: $summary,
-            handler: $handler,
-        }
-    };
-}
-
 use Handler::{Auth, Hello, Sync};
 
-const NOKEYS: (i32, i32, i32) = (0, 0, 0);
-const KEY1: (i32, i32, i32) = (1, 1, 1);
-const ALLKEYS: (i32, i32, i32) = (1, -1, 1);
-const KEY12: (i32, i32, i32) = (1, 2, 1);
+/// No key arguments.
+pub(super) const NOKEYS: (i32, i32, i32) = (0, 0, 0);
+/// The first argument is the only key.
+pub(super) const KEY1: (i32, i32, i32) = (1, 1, 1);
+/// Every argument is a key.
+pub(super) const ALLKEYS: (i32, i32, i32) = (1, -1, 1);
+/// The first two arguments are keys.
+pub(super) const KEY12: (i32, i32, i32) = (1, 2, 1);
 
-/// Every command Kuber knows.
-pub static COMMANDS: &[CommandSpec] = &[
+/// Connection, string, key, server and region commands.
+static CORE: &[CommandSpec] = &[
     // connection
     cmd!("auth", -2, NO_AUTH | CONNECTION | FAST, NOKEYS, "connection", "Authenticates the connection.", Auth),
     cmd!("hello", -1, NO_AUTH | CONNECTION | FAST, NOKEYS, "connection", "Handshakes with the server, optionally authenticating and switching protocol.", Hello),
@@ -200,6 +207,13 @@ pub static COMMANDS: &[CommandSpec] = &[
     cmd!("rinfo", -1, READONLY, NOKEYS, "region", "Returns a region's settings and statistics as JSON.", Sync(region::rinfo)),
 ];
 
+/// Each command family's rows; every family file owns its slice.
+static FAMILIES: &[&[CommandSpec]] = &[CORE, hash::COMMANDS, list::COMMANDS, set::COMMANDS, zset::COMMANDS];
+
+/// Every command Kuber knows, in table order.
+pub static COMMANDS: LazyLock<Vec<&'static CommandSpec>> =
+    LazyLock::new(|| FAMILIES.iter().flat_map(|family| family.iter()).collect());
+
 static INDEX: LazyLock<HashMap<&'static str, usize>> =
     LazyLock::new(|| COMMANDS.iter().enumerate().map(|(i, c)| (c.name, i)).collect());
 
@@ -249,6 +263,10 @@ mod coverage {
             include_str!("region.rs"),
             include_str!("server.rs"),
             include_str!("string.rs"),
+            include_str!("hash.rs"),
+            include_str!("list.rs"),
+            include_str!("set.rs"),
+            include_str!("zset.rs"),
         ]
         .concat();
         let tested: std::collections::HashSet<String> = sources

@@ -100,6 +100,17 @@ pub struct Keyspace {
     max_entries: u64,
     /// Statistics since creation or the last purge.
     pub stats: RegionStats,
+    /// Clients blocked on each key (BLPOP …), oldest first.
+    waiters: hashbrown::HashMap<Bytes, std::collections::VecDeque<Waiter>>,
+}
+
+/// A client blocked on a key: woken through its `Notify`, identified for removal by `id`.
+#[derive(Clone)]
+pub struct Waiter {
+    /// Unique per blocked call.
+    pub id: u64,
+    /// Woken when the key may have data.
+    pub notify: Arc<tokio::sync::Notify>,
 }
 
 impl Keyspace {
@@ -111,6 +122,7 @@ impl Keyspace {
             books: Books { len: 0, expiries: BTreeSet::new(), memory: 0, global_memory },
             max_entries,
             stats: RegionStats::default(),
+            waiters: hashbrown::HashMap::new(),
         }
     }
 
@@ -190,6 +202,54 @@ impl Keyspace {
                 }
             }
             Err(_) => None,
+        }
+    }
+
+    /// Reports a change in a value's size made in place (collection commands), in the units of
+    /// [`super::value::element_cost`].
+    pub fn adjust_memory(&mut self, delta: i64) {
+        self.books.account(delta);
+    }
+
+    /// Counts one in-place write in the statistics.
+    pub fn record_write(&mut self) {
+        self.stats.sets += 1;
+    }
+
+    /// Recomputes the memory of every entry from scratch; tests compare it with [`Keyspace::memory`]
+    /// to prove in-place updates were counted right.
+    pub fn recount_memory(&self) -> usize {
+        self.slots.iter().flat_map(|t| t.iter()).map(|e| e.memory_bytes()).sum()
+    }
+
+    /// Queues a blocked client on `key`; `front` puts it first (a woken client that found nothing
+    /// keeps its place in line).
+    pub fn add_waiter(&mut self, key: &[u8], waiter: Waiter, front: bool) {
+        let queue = self.waiters.entry(Bytes::copy_from_slice(key)).or_default();
+        if front { queue.push_front(waiter) } else { queue.push_back(waiter) }
+    }
+
+    /// Removes a blocked client's registrations.
+    pub fn remove_waiter(&mut self, key: &[u8], id: u64) {
+        if let Some(queue) = self.waiters.get_mut(key) {
+            queue.retain(|w| w.id != id);
+            if queue.is_empty() {
+                self.waiters.remove(key);
+            }
+        }
+    }
+
+    /// Wakes the longest-waiting client blocked on `key`, if any. Called by commands that add
+    /// elements to a list, and by a woken client that leaves elements behind, so clients are
+    /// served one at a time in arrival order.
+    pub fn signal_ready(&mut self, key: &[u8]) {
+        if let Some(queue) = self.waiters.get_mut(key) {
+            if let Some(waiter) = queue.pop_front() {
+                waiter.notify.notify_one();
+            }
+            if queue.is_empty() {
+                self.waiters.remove(key);
+            }
         }
     }
 

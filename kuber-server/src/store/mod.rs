@@ -6,6 +6,7 @@ pub mod glob;
 pub mod keyspace;
 pub mod region;
 pub mod value;
+pub mod zset;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,7 +17,8 @@ use parking_lot::RwLock;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use keyspace::{Keyspace, RegionStats, ScanFilter};
 pub use region::{Region, RegionSettings};
-pub use value::{Entry, Value};
+pub use value::{Entry, Value, element_cost};
+pub use zset::ZSet;
 
 /// The region every connection starts in; it cannot be dropped.
 pub const DEFAULT_REGION: &str = "default";

@@ -1,20 +1,42 @@
 //! Values stored under a key, and the per-key [`Entry`] that carries expiry and access metadata.
 
+use std::collections::VecDeque;
+
 use bytes::Bytes;
+use hashbrown::{HashMap, HashSet};
+
+use super::zset::ZSet;
 
 /// Fixed per-entry bookkeeping cost counted against memory limits, on top of key and value bytes:
 /// the hash-table slot, the entry struct and the allocator's rounding, measured roughly.
 pub const ENTRY_OVERHEAD: usize = 64;
 
+/// Bytes counted per collection element on top of its own bytes (node, pointer, hash slot).
+pub const ELEMENT_OVERHEAD: usize = 16;
+
+/// Memory counted for one collection element of `len` bytes. Commands that change a collection in
+/// place report the difference with [`super::Keyspace::adjust_memory`] using this same cost, so
+/// that [`Value::memory_bytes`] of the whole value always equals what was counted.
+pub const fn element_cost(len: usize) -> usize {
+    len + ELEMENT_OVERHEAD
+}
+
 /// A typed value. Each Redis type gets one variant; commands of another type answer `WRONGTYPE`.
-///
-/// Strings are the only type so far. Hashes, lists, sets, sorted sets and JSON documents join as
-/// `Hash`, `List`, `Set`, `ZSet` and `Json` variants, each owning its collection, so that
-/// [`Value::type_name`], [`Value::memory_bytes`] and the persistence encoding stay one `match`.
+/// JSON documents join as a `Json` variant, so that [`Value::type_name`], [`Value::memory_bytes`]
+/// and the persistence encoding stay one `match`. An empty collection is never stored: commands
+/// remove the key when they empty it, as Redis does.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     /// A binary-safe string (Redis `string`, also integers and floats kept as text).
     Str(Bytes),
+    /// Field → value (Redis `hash`).
+    Hash(HashMap<Bytes, Bytes>),
+    /// Ordered elements (Redis `list`).
+    List(VecDeque<Bytes>),
+    /// Unique members (Redis `set`).
+    Set(HashSet<Bytes>),
+    /// Members ordered by score (Redis `zset`).
+    ZSet(ZSet),
 }
 
 impl Value {
@@ -22,6 +44,10 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::Hash(_) => "hash",
+            Value::List(_) => "list",
+            Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -29,6 +55,10 @@ impl Value {
     pub fn memory_bytes(&self) -> usize {
         match self {
             Value::Str(b) => b.len(),
+            Value::Hash(h) => h.iter().map(|(k, v)| element_cost(k.len()) + element_cost(v.len())).sum(),
+            Value::List(l) => l.iter().map(|e| element_cost(e.len())).sum(),
+            Value::Set(s) => s.iter().map(|e| element_cost(e.len())).sum(),
+            Value::ZSet(z) => z.memory_bytes(),
         }
     }
 
@@ -44,6 +74,19 @@ impl Value {
                     "raw"
                 }
             }
+            // Redis's small encodings switch at 128 elements (hash-max-listpack-entries and friends).
+            Value::Hash(h) => if h.len() <= 128 { "listpack" } else { "hashtable" },
+            Value::List(l) => if l.len() <= 128 { "listpack" } else { "quicklist" },
+            Value::Set(s) => {
+                if s.len() <= 512 && s.iter().all(|m| m.len() <= 20 && parse_i64(m).is_some()) {
+                    "intset"
+                } else if s.len() <= 128 {
+                    "listpack"
+                } else {
+                    "hashtable"
+                }
+            }
+            Value::ZSet(z) => if z.len() <= 128 { "listpack" } else { "skiplist" },
         }
     }
 }
