@@ -32,6 +32,7 @@ pub async fn serve(state: Arc<ServerState>, stream: TcpStream, handle: Arc<Clien
     if let Err(e) = run(&state, &mut session, stream, &mut shutdown).await {
         tracing::debug!(peer = %handle.peer, error = %e, "connection closed with an error");
     }
+    session.unwatch_all();
     state.clients.unregister(handle.id);
 }
 

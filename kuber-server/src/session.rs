@@ -147,12 +147,34 @@ pub struct Session {
     pub close_after_reply: bool,
     /// Close the connection without sending the current reply (SHUTDOWN, as Redis does).
     pub close_without_reply: bool,
+    /// Commands queued since MULTI; `None` outside a transaction.
+    pub multi: Option<Vec<Vec<Bytes>>>,
+    /// A command was refused while queueing: EXEC must answer EXECABORT.
+    pub multi_failed: bool,
+    /// Set by the store when a WATCHed key changes.
+    pub watch_dirty: Arc<AtomicBool>,
+    /// Keys this connection WATCHes, with their regions.
+    pub watched: Vec<(Arc<Region>, Bytes)>,
 }
 
 impl Session {
     /// A fresh, unauthenticated session in `region`.
     pub fn new(handle: Arc<ClientHandle>, region: Arc<Region>) -> Self {
-        Self { handle, identity: None, region, protocol: ProtocolVersion::Resp2, close_after_reply: false, close_without_reply: false }
+        Self { handle, identity: None, region, protocol: ProtocolVersion::Resp2, close_after_reply: false,
+            close_without_reply: false,
+            multi: None,
+            multi_failed: false,
+            watch_dirty: Arc::new(AtomicBool::new(false)),
+            watched: Vec::new(),
+        }
+    }
+
+    /// Drops every WATCH registration of this connection.
+    pub fn unwatch_all(&mut self) {
+        for (region, key) in self.watched.drain(..) {
+            region.lock().unwatch(&key, &self.watch_dirty);
+        }
+        self.watch_dirty.store(false, Ordering::Release);
     }
 
     /// Switches the current region and records it for CLIENT LIST.

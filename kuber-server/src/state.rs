@@ -62,6 +62,9 @@ pub struct ServerState {
     pub started_ms: u64,
     /// The port the RESP listener bound.
     pub port: AtomicU64,
+    /// Every command runs holding this for reading; EXEC holds it for writing, so no other
+    /// client's command interleaves with a transaction's.
+    pub exec_gate: parking_lot::RwLock<()>,
     shutdown: watch::Sender<bool>,
 }
 
@@ -85,6 +88,7 @@ impl ServerState {
             started: Instant::now(),
             started_ms,
             port: AtomicU64::new(0),
+            exec_gate: parking_lot::RwLock::new(()),
             shutdown: watch::channel(false).0,
         }
     }

@@ -44,6 +44,9 @@ pub(super) fn select(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
 pub(super) fn reset(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Frame {
     let region = ctx.state.store.default_region();
     let session = &mut *ctx.session;
+    session.multi = None;
+    session.multi_failed = false;
+    session.unwatch_all();
     session.set_region(region);
     session.set_protocol(ProtocolVersion::Resp2);
     session.set_identity(None);

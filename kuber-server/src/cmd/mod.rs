@@ -30,6 +30,7 @@ pub mod reply;
 mod server;
 mod string;
 pub mod table;
+mod transaction;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -73,6 +74,19 @@ impl Ctx<'_> {
 
 /// Runs one command for `session` and returns its reply.
 pub async fn execute(state: &ServerState, session: &mut Session, args: &[Bytes]) -> Frame {
+    let reply = check_and_run(state, session, args).await;
+    if reply.is_error() && session.multi.is_some() && !is_tx_control(args) {
+        // Any refusal while queueing (unknown command, arity, permission) dooms the transaction.
+        session.multi_failed = true;
+    }
+    reply
+}
+
+fn is_tx_control(args: &[Bytes]) -> bool {
+    args.first().and_then(|name| table::lookup(name)).is_some_and(|i| table::COMMANDS[i].has(table::TX_CONTROL))
+}
+
+async fn check_and_run(state: &ServerState, session: &mut Session, args: &[Bytes]) -> Frame {
     let Some(index) = args.first().and_then(|name| table::lookup(name)) else {
         if args.is_empty() {
             return reply::err(reply::SYNTAX);
@@ -93,6 +107,15 @@ pub async fn execute(state: &ServerState, session: &mut Session, args: &[Bytes])
     };
     if !permitted(identity.role, spec) {
         return reply::noperm(&identity.username, spec.name);
+    }
+    if let Some(queue) = &mut session.multi {
+        if spec.has(table::NO_MULTI) {
+            return reply::err(reply::NOT_IN_MULTI);
+        }
+        if !spec.has(table::TX_CONTROL) {
+            queue.push(args.to_vec());
+            return Frame::simple("QUEUED");
+        }
     }
     run(state, session, spec, args).await
 }
@@ -116,18 +139,88 @@ async fn run(state: &ServerState, session: &mut Session, spec: &CommandSpec, arg
     }
     match spec.handler {
         Handler::Sync(handler) => {
-            let now = state.store.now();
-            let mut ctx = Ctx { state, session, now };
-            let reply = handler(&mut ctx, args);
-            if spec.has(table::WRITE) && state.store.limits().max_memory > 0 {
-                state.store.enforce_max_memory(&session.region);
-            }
-            reply
+            let _gate = state.exec_gate.read();
+            run_sync(state, session, spec, handler, args)
         }
         Handler::Blocking(handler) => run_blocking(state, session, handler, args).await,
+        Handler::Exec => exec(state, session),
         Handler::Auth => connection::auth(state, session, args).await,
         Handler::Hello => connection::hello(state, session, args).await,
     }
+}
+
+/// Runs a synchronous handler, then does the bookkeeping every write needs: WATCH invalidation of
+/// the keys it names and the server-wide memory bound.
+fn run_sync(state: &ServerState, session: &mut Session, spec: &CommandSpec, handler: table::SyncHandler, args: &[Bytes]) -> Frame {
+    let now = state.store.now();
+    let mut ctx = Ctx { state, session, now };
+    let reply = handler(&mut ctx, args);
+    if spec.has(table::WRITE) {
+        after_write(state, &session.region, spec, args, &reply);
+    }
+    reply
+}
+
+fn after_write(state: &ServerState, region: &Region, spec: &CommandSpec, args: &[Bytes], reply: &Frame) {
+    // A refused write changed nothing, so it does not fail other clients' transactions.
+    if region.has_watchers() && !reply.is_error() && spec.first_key > 0 {
+        let argc = args.len() as i32;
+        let last = if spec.last_key < 0 { argc + spec.last_key } else { spec.last_key.min(argc - 1) };
+        let mut ks = region.lock();
+        let mut i = spec.first_key;
+        while i <= last {
+            ks.touch(&args[i as usize]);
+            i += spec.step.max(1);
+        }
+    }
+    if state.store.limits().max_memory > 0 {
+        state.store.enforce_max_memory(region);
+    }
+}
+
+/// EXEC: runs the queued commands with the exec gate held for writing, so that no other client's
+/// command runs in between; or answers EXECABORT / a null array (a WATCHed key changed).
+fn exec(state: &ServerState, session: &mut Session) -> Frame {
+    let Some(queued) = session.multi.take() else {
+        return reply::err(reply::EXEC_WITHOUT_MULTI);
+    };
+    let failed = std::mem::take(&mut session.multi_failed);
+    // A watched key whose TTL has passed counts as changed even if nothing has collected it yet:
+    // looking at it expires it, which sets our flag.
+    let now = state.store.now();
+    for (region, key) in &session.watched {
+        region.lock().peek(key, now);
+    }
+    let dirty = session.watch_dirty.load(Ordering::Acquire);
+    session.unwatch_all();
+    if failed {
+        return reply::err(reply::EXECABORT);
+    }
+    if dirty {
+        return Frame::NullArray;
+    }
+    let _gate = state.exec_gate.write();
+    let mut replies = Vec::with_capacity(queued.len());
+    for args in &queued {
+        let spec: &CommandSpec = table::lookup(&args[0]).map(|i| table::COMMANDS[i]).expect("queued commands exist");
+        let reply = match spec.handler {
+            Handler::Sync(handler) => run_sync(state, session, spec, handler, args),
+            // Inside a transaction a blocking command does not block, as in Redis.
+            Handler::Blocking(handler) => {
+                let now = state.store.now();
+                match handler(&mut Ctx { state, session, now }, args) {
+                    table::Blocking::Reply(reply) => {
+                        after_write(state, &session.region, spec, args, &reply);
+                        reply
+                    }
+                    table::Blocking::Wait { .. } => Frame::NullArray,
+                }
+            }
+            Handler::Auth | Handler::Hello | Handler::Exec => reply::err(reply::NOT_IN_MULTI),
+        };
+        replies.push(reply);
+    }
+    Frame::Array(replies)
 }
 
 /// Runs a blocking handler: retries it each time a watched key is signalled, until it replies or
@@ -139,10 +232,17 @@ async fn run_blocking(state: &ServerState, session: &mut Session, handler: table
     let mut deadline = None;
     let mut woken = false;
     loop {
-        let now = state.store.now();
-        let mut ctx = Ctx { state, session, now };
-        let (keys, timeout_ms) = match handler(&mut ctx, args) {
-            table::Blocking::Reply(reply) => return reply,
+        let outcome = {
+            let _gate = state.exec_gate.read();
+            let now = state.store.now();
+            handler(&mut Ctx { state, session, now }, args)
+        };
+        let (keys, timeout_ms) = match outcome {
+            table::Blocking::Reply(reply) => {
+                let spec = table::lookup(&args[0]).map(|i| table::COMMANDS[i]).expect("running command exists");
+                after_write(state, &session.region, spec, args, &reply);
+                return reply;
+            }
             table::Blocking::Wait { keys, timeout_ms } => (keys, timeout_ms),
         };
         if deadline.is_none() {

@@ -8,7 +8,7 @@ use hashbrown::HashMap;
 use kuber_protocol::Frame;
 
 use super::Ctx;
-use super::{connection, hash, keys, list, region, server, set, string, zset};
+use super::{connection, hash, keys, list, region, server, set, string, transaction, zset};
 
 /// A synchronous command handler: reads arguments (including the command name at index 0),
 /// acts on the store and session, returns the reply.
@@ -42,6 +42,8 @@ pub enum Handler {
     Auth,
     /// HELLO: protocol switch with optional AUTH.
     Hello,
+    /// EXEC: runs the queued transaction.
+    Exec,
 }
 
 /// Changes data.
@@ -58,6 +60,10 @@ pub const FAST: u32 = 1 << 4;
 pub const DENY_OOM: u32 = 1 << 5;
 /// Connection-level command.
 pub const CONNECTION: u32 = 1 << 6;
+/// Runs at once even inside MULTI (MULTI, EXEC, DISCARD, WATCH, QUIT, RESET).
+pub const TX_CONTROL: u32 = 1 << 7;
+/// Refused inside MULTI (and aborts the transaction).
+pub const NO_MULTI: u32 = 1 << 8;
 
 /// One row of the table.
 pub struct CommandSpec {
@@ -118,7 +124,7 @@ impl CommandSpec {
     }
 }
 
-use Handler::{Auth, Hello, Sync};
+use Handler::{Auth, Exec, Hello, Sync};
 
 /// No key arguments.
 pub(super) const NOKEYS: (i32, i32, i32) = (0, 0, 0);
@@ -132,15 +138,21 @@ pub(super) const KEY12: (i32, i32, i32) = (1, 2, 1);
 /// Connection, string, key, server and region commands.
 static CORE: &[CommandSpec] = &[
     // connection
-    cmd!("auth", -2, NO_AUTH | CONNECTION | FAST, NOKEYS, "connection", "Authenticates the connection.", Auth),
-    cmd!("hello", -1, NO_AUTH | CONNECTION | FAST, NOKEYS, "connection", "Handshakes with the server, optionally authenticating and switching protocol.", Hello),
+    cmd!("auth", -2, NO_AUTH | CONNECTION | FAST | NO_MULTI, NOKEYS, "connection", "Authenticates the connection.", Auth),
+    cmd!("hello", -1, NO_AUTH | CONNECTION | FAST | NO_MULTI, NOKEYS, "connection", "Handshakes with the server, optionally authenticating and switching protocol.", Hello),
     cmd!("ping", -1, CONNECTION | FAST, NOKEYS, "connection", "Returns the server's liveliness response.", Sync(connection::ping)),
     cmd!("echo", 2, CONNECTION | FAST, NOKEYS, "connection", "Returns the given string.", Sync(connection::echo)),
-    cmd!("quit", -1, NO_AUTH | CONNECTION | FAST, NOKEYS, "connection", "Closes the connection.", Sync(connection::quit)),
+    cmd!("quit", -1, NO_AUTH | CONNECTION | FAST | TX_CONTROL, NOKEYS, "connection", "Closes the connection.", Sync(connection::quit)),
     cmd!("select", 2, CONNECTION | FAST, NOKEYS, "connection", "Changes the current region (database index n maps to region dbn).", Sync(connection::select)),
-    cmd!("reset", 1, NO_AUTH | CONNECTION | FAST, NOKEYS, "connection", "Resets the connection.", Sync(connection::reset)),
+    cmd!("reset", 1, NO_AUTH | CONNECTION | FAST | TX_CONTROL, NOKEYS, "connection", "Resets the connection.", Sync(connection::reset)),
     cmd!("client", -2, CONNECTION, NOKEYS, "connection", "Client connection management (ID, SETNAME, GETNAME, LIST, INFO, KILL, SETINFO).", Sync(connection::client)),
     cmd!("command", -1, CONNECTION, NOKEYS, "server", "Returns details about commands (COUNT, INFO, DOCS, LIST).", Sync(server::command)),
+    // transactions
+    cmd!("multi", 1, FAST | TX_CONTROL, NOKEYS, "transactions", "Starts a transaction.", Sync(transaction::multi)),
+    cmd!("exec", 1, TX_CONTROL, NOKEYS, "transactions", "Executes the queued commands atomically.", Exec),
+    cmd!("discard", 1, FAST | TX_CONTROL, NOKEYS, "transactions", "Discards the queued commands.", Sync(transaction::discard)),
+    cmd!("watch", -2, FAST | TX_CONTROL, ALLKEYS, "transactions", "Makes EXEC fail if any of these keys changes first.", Sync(transaction::watch)),
+    cmd!("unwatch", 1, FAST, NOKEYS, "transactions", "Forgets all watched keys.", Sync(transaction::unwatch)),
     // strings
     cmd!("get", 2, READONLY | FAST, KEY1, "string", "Returns the string value of a key.", Sync(string::get)),
     cmd!("set", -3, WRITE | DENY_OOM, KEY1, "string", "Sets the string value of a key, with optional expiry and conditions.", Sync(string::set)),
@@ -196,7 +208,7 @@ static CORE: &[CommandSpec] = &[
     cmd!("lastsave", 1, FAST, NOKEYS, "server", "Returns the Unix time of the last successful save.", Sync(server::lastsave)),
     cmd!("save", 1, ADMIN, NOKEYS, "server", "Flushes pending writes to persistence.", Sync(server::save)),
     cmd!("bgsave", -1, ADMIN, NOKEYS, "server", "Flushes pending writes to persistence in the background.", Sync(server::save)),
-    cmd!("shutdown", -1, ADMIN, NOKEYS, "server", "Stops the server gracefully.", Sync(server::shutdown)),
+    cmd!("shutdown", -1, ADMIN | NO_MULTI, NOKEYS, "server", "Stops the server gracefully.", Sync(server::shutdown)),
     cmd!("status", 1, FAST, NOKEYS, "server", "Returns Kuber's readiness and health as JSON.", Sync(server::status)),
     // regions
     cmd!("regions", 1, READONLY, NOKEYS, "region", "Lists region names.", Sync(region::regions)),
@@ -267,6 +279,7 @@ mod coverage {
             include_str!("list.rs"),
             include_str!("set.rs"),
             include_str!("zset.rs"),
+            include_str!("transaction.rs"),
         ]
         .concat();
         let tested: std::collections::HashSet<String> = sources

@@ -102,6 +102,41 @@ pub struct Keyspace {
     pub stats: RegionStats,
     /// Clients blocked on each key (BLPOP …), oldest first.
     waiters: hashbrown::HashMap<Bytes, std::collections::VecDeque<Waiter>>,
+    /// WATCH registrations.
+    watches: Watches,
+}
+
+/// WATCHing transactions per key: each flag is set when the key changes. A separate struct so that
+/// expiry can touch keys while a slot is borrowed.
+#[derive(Default)]
+struct Watches {
+    flags: hashbrown::HashMap<Bytes, Vec<Arc<std::sync::atomic::AtomicBool>>>,
+    /// Number of registrations, readable without the lock so that writes skip the watch
+    /// bookkeeping entirely when nobody watches.
+    count: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Watches {
+    fn touch(&mut self, key: &[u8]) {
+        if self.flags.is_empty() {
+            return;
+        }
+        if let Some(flags) = self.flags.remove(key) {
+            self.count.fetch_sub(flags.len(), Ordering::Relaxed);
+            for flag in flags {
+                flag.store(true, Ordering::Release);
+            }
+        }
+    }
+
+    fn touch_all(&mut self) {
+        for (_, flags) in self.flags.drain() {
+            self.count.fetch_sub(flags.len(), Ordering::Relaxed);
+            for flag in flags {
+                flag.store(true, Ordering::Release);
+            }
+        }
+    }
 }
 
 /// A client blocked on a key: woken through its `Notify`, identified for removal by `id`.
@@ -123,6 +158,7 @@ impl Keyspace {
             max_entries,
             stats: RegionStats::default(),
             waiters: hashbrown::HashMap::new(),
+            watches: Watches::default(),
         }
     }
 
@@ -174,6 +210,7 @@ impl Keyspace {
                     let (entry, _) = occupied.remove();
                     self.books.forget(&entry);
                     self.stats.expired += 1;
+                    self.watches.touch(&entry.key);
                     None
                 } else {
                     let entry = occupied.into_mut();
@@ -196,6 +233,7 @@ impl Keyspace {
                     let (entry, _) = occupied.remove();
                     self.books.forget(&entry);
                     self.stats.expired += 1;
+                    self.watches.touch(&entry.key);
                     None
                 } else {
                     Some(occupied.into_mut())
@@ -220,6 +258,34 @@ impl Keyspace {
     /// to prove in-place updates were counted right.
     pub fn recount_memory(&self) -> usize {
         self.slots.iter().flat_map(|t| t.iter()).map(|e| e.memory_bytes()).sum()
+    }
+
+    /// The shared count of WATCH registrations (see [`Keyspace::touch`]).
+    pub fn watch_counter(&self) -> Arc<std::sync::atomic::AtomicUsize> {
+        self.watches.count.clone()
+    }
+
+    /// Registers a WATCH on `key`: `flag` is set when the key is next modified or expires.
+    pub fn watch(&mut self, key: &[u8], flag: Arc<std::sync::atomic::AtomicBool>) {
+        self.watches.flags.entry(Bytes::copy_from_slice(key)).or_default().push(flag);
+        self.watches.count.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Removes a WATCH registration (if still present).
+    pub fn unwatch(&mut self, key: &[u8], flag: &Arc<std::sync::atomic::AtomicBool>) {
+        if let Some(flags) = self.watches.flags.get_mut(key) {
+            let before = flags.len();
+            flags.retain(|f| !Arc::ptr_eq(f, flag));
+            self.watches.count.fetch_sub(before - flags.len(), Ordering::Relaxed);
+            if flags.is_empty() {
+                self.watches.flags.remove(key);
+            }
+        }
+    }
+
+    /// Marks every transaction watching `key` as failed.
+    pub fn touch(&mut self, key: &[u8]) {
+        self.watches.touch(key);
     }
 
     /// Queues a blocked client on `key`; `front` puts it first (a woken client that found nothing
@@ -382,8 +448,9 @@ impl Keyspace {
     }
 
 
-    /// Removes every key; keeps the statistics.
+    /// Removes every key; keeps the statistics. Every WATCH on this keyspace fails.
     pub fn clear(&mut self) {
+        self.watches.touch_all();
         let freed = self.books.memory as i64;
         self.slots = (0..INITIAL_SLOTS).map(|_| HashTable::new()).collect();
         self.books.len = 0;
@@ -441,6 +508,7 @@ impl Keyspace {
         let (_, key) = victim?;
         let entry = self.take(&key)?;
         self.stats.evicted += 1;
+        self.touch(&key);
         Some(entry.memory_bytes())
     }
 
@@ -454,6 +522,7 @@ impl Keyspace {
             }
             if self.take(&key).is_some() {
                 self.stats.expired += 1;
+                self.touch(&key);
             } else {
                 self.books.expiries.remove(&(at, key));
             }

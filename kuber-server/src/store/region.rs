@@ -27,10 +27,13 @@ pub struct Region {
     created_at_ms: u64,
     dropped: AtomicBool,
     keyspace: Mutex<Keyspace>,
+    watch_count: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Region {
     pub(crate) fn new(name: String, settings: RegionSettings, created_at_ms: u64, global_memory: Arc<AtomicI64>) -> Self {
+        let keyspace = Keyspace::new(global_memory, settings.max_entries);
+        let watch_count = keyspace.watch_counter();
         Self {
             name,
             description: Mutex::new(settings.description),
@@ -38,7 +41,8 @@ impl Region {
             max_entries: AtomicU64::new(settings.max_entries),
             created_at_ms,
             dropped: AtomicBool::new(false),
-            keyspace: Mutex::new(Keyspace::new(global_memory, settings.max_entries)),
+            keyspace: Mutex::new(keyspace),
+            watch_count,
         }
     }
 
@@ -51,6 +55,11 @@ impl Region {
     /// makes each command atomic with respect to other clients. Never held across an `.await`.
     pub fn lock(&self) -> MutexGuard<'_, Keyspace> {
         self.keyspace.lock()
+    }
+
+    /// True when some transaction WATCHes a key here (read without taking the lock).
+    pub fn has_watchers(&self) -> bool {
+        self.watch_count.load(Ordering::Relaxed) > 0
     }
 
     /// Default TTL in milliseconds for writes that give none, if any.
