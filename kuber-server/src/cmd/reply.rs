@@ -103,6 +103,24 @@ pub fn config_out_of_range(name: &str, min: i64, max: i64) -> Frame {
     Frame::error(format!("ERR CONFIG SET failed (possibly related to argument '{name}') - argument must be between {min} and {max} inclusive"))
 }
 
+/// MULTI inside MULTI.
+pub const MULTI_NESTED: &str = "ERR MULTI calls can not be nested";
+/// EXEC outside a transaction.
+pub const EXEC_WITHOUT_MULTI: &str = "ERR EXEC without MULTI";
+/// DISCARD outside a transaction.
+pub const DISCARD_WITHOUT_MULTI: &str = "ERR DISCARD without MULTI";
+/// WATCH after MULTI.
+pub const WATCH_IN_MULTI: &str = "ERR WATCH inside MULTI is not allowed";
+/// EXEC after a queueing error.
+pub const EXECABORT: &str = "EXECABORT Transaction discarded because of previous errors.";
+/// A NO_MULTI command inside MULTI.
+pub const NOT_IN_MULTI: &str = "ERR Command not allowed inside a transaction";
+
+/// DEBUG subcommands Kuber does not have.
+pub fn debug_unsupported(sub: &[u8]) -> Frame {
+    Frame::error(format!("ERR DEBUG {} is not supported by Kuber", printable(sub, 64).to_ascii_uppercase()))
+}
+
 /// `-ERR wrong number of arguments for 'cmd' command`
 pub fn wrong_arity(name: &str) -> Frame {
     Frame::error(format!("ERR wrong number of arguments for '{name}' command"))

@@ -359,6 +359,15 @@ pub(super) fn shutdown(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     Frame::ok()
 }
 
+/// DEBUG: Redis's internal debugging hooks do not exist in Kuber; every subcommand answers a clear
+/// error (test harnesses probe them), except the no-op `DEBUG SLEEP 0`.
+pub(super) fn debug(_: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    if args.len() == 3 && is(&args[1], "SLEEP") && args[2].as_ref() == b"0" {
+        return Frame::ok();
+    }
+    reply::debug_unsupported(&args[1])
+}
+
 /// STATUS: readiness and health as JSON (the same document `/api/v1/status` will serve).
 pub(super) fn status(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Frame {
     let (_, keys, _) = region_totals(ctx);
@@ -456,6 +465,8 @@ mod tests {
         assert_eq!(admin.run("BGSAVE").await, "+Background saving started\r\n");
         let status = admin.run("STATUS").await;
         assert!(status.contains("\"ready\":true") && status.contains("\"status\":\"ok\""), "{status}");
+        assert_eq!(admin.run("DEBUG SLEEP 0").await, "+OK\r\n");
+        assert_eq!(admin.run("DEBUG RELOAD").await, "-ERR DEBUG RELOAD is not supported by Kuber\r\n");
         let mut user = s.client(Role::User);
         assert_eq!(user.run("SHUTDOWN").await, "-NOPERM User app has no permissions to run the 'shutdown' command\r\n");
         assert_eq!(admin.run("SHUTDOWN BOGUS").await, "-ERR syntax error\r\n");

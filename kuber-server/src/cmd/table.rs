@@ -209,6 +209,7 @@ static CORE: &[CommandSpec] = &[
     cmd!("save", 1, ADMIN, NOKEYS, "server", "Flushes pending writes to persistence.", Sync(server::save)),
     cmd!("bgsave", -1, ADMIN, NOKEYS, "server", "Flushes pending writes to persistence in the background.", Sync(server::save)),
     cmd!("shutdown", -1, ADMIN | NO_MULTI, NOKEYS, "server", "Stops the server gracefully.", Sync(server::shutdown)),
+    cmd!("debug", -2, ADMIN, NOKEYS, "server", "Answers -ERR for Redis's debugging subcommands, which Kuber does not have (DEBUG SLEEP 0 is accepted).", Sync(server::debug)),
     cmd!("status", 1, FAST, NOKEYS, "server", "Returns Kuber's readiness and health as JSON.", Sync(server::status)),
     // regions
     cmd!("regions", 1, READONLY, NOKEYS, "region", "Lists region names.", Sync(region::regions)),
