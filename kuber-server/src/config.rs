@@ -53,6 +53,9 @@ pub struct ServerConfig {
     pub threads: usize,
     /// Largest bulk string accepted (Redis `proto-max-bulk-len`).
     pub proto_max_bulk_len: u64,
+    /// Bytes of published messages a subscriber may fall behind before it is disconnected
+    /// (Redis's `client-output-buffer-limit pubsub` hard limit).
+    pub pubsub_output_limit_bytes: u64,
 }
 
 impl Default for ServerConfig {
@@ -66,6 +69,7 @@ impl Default for ServerConfig {
             data_dir: PathBuf::from("./data"),
             threads: 0,
             proto_max_bulk_len: 512 * 1024 * 1024,
+            pubsub_output_limit_bytes: 32 * 1024 * 1024,
         }
     }
 }

@@ -13,7 +13,9 @@ use tokio::net::TcpStream;
 use tokio::sync::watch;
 
 use crate::cmd;
+use crate::pubsub::{Subscriber, frame_size};
 use crate::session::{ClientHandle, Session};
+use tokio::sync::mpsc;
 use crate::state::{ServerState, stopping};
 
 /// Read buffer size; also the minimum free space kept before each read.
@@ -33,6 +35,7 @@ pub async fn serve(state: Arc<ServerState>, stream: TcpStream, handle: Arc<Clien
         tracing::debug!(peer = %handle.peer, error = %e, "connection closed with an error");
     }
     session.unwatch_all();
+    session.unsubscribe_all(&state.pubsub);
     state.clients.unregister(handle.id);
 }
 
@@ -83,6 +86,9 @@ async fn run(
                         return Ok(());
                     }
                     encode(&reply, session.protocol, &mut output);
+                    for extra in session.extra_replies.drain(..) {
+                        encode(&extra, session.protocol, &mut output);
+                    }
                     if session.close_after_reply {
                         write_out(&mut stream, &output, &handle, shutdown).await?;
                         return Ok(());
@@ -128,13 +134,17 @@ async fn run(
         if input.capacity() - input.len() < READ_CHUNK / 4 {
             input.reserve(READ_CHUNK);
         }
-        let idle_secs = state.live.idle_timeout_secs.load(Ordering::Relaxed);
+        // Subscribers wait for messages, so the idle timeout does not apply to them (as in Redis).
+        let idle_secs = if session.subscriptions() > 0 { 0 } else { state.live.idle_timeout_secs.load(Ordering::Relaxed) };
         tokio::select! {
             biased;
             read = stream.read_buf(&mut input) => {
                 if read? == 0 {
                     return Ok(());
                 }
+            }
+            Some(message) = next_message(&mut session.inbox), if session.inbox.is_some() => {
+                take_messages(session, message, &mut output);
             }
             _ = handle.killed() => return Ok(()),
             _ = stopping(shutdown) => return Ok(()),
@@ -143,6 +153,29 @@ async fn run(
                 return Ok(());
             }
         }
+    }
+}
+
+async fn next_message(inbox: &mut Option<(Subscriber, mpsc::UnboundedReceiver<Frame>)>) -> Option<Frame> {
+    match inbox {
+        Some((_, receiver)) => receiver.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Encodes `first` and every other message already waiting, releasing their bytes from the
+/// subscriber's output allowance.
+fn take_messages(session: &mut Session, first: Frame, output: &mut BytesMut) {
+    let protocol = session.protocol;
+    let Some((subscriber, receiver)) = session.inbox.as_mut() else { return };
+    let mut next = Some(first);
+    while let Some(frame) = next {
+        subscriber.queued.fetch_sub(frame_size(&frame), Ordering::AcqRel);
+        encode(&frame, protocol, output);
+        if output.len() >= MAX_PENDING_OUTPUT {
+            break;
+        }
+        next = receiver.try_recv().ok();
     }
 }
 

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cmd;
 pub mod config;
 pub mod connection;
+pub mod pubsub;
 pub mod server;
 pub mod session;
 pub mod state;

@@ -12,6 +12,8 @@ use parking_lot::Mutex;
 use tokio::sync::Notify;
 
 use crate::auth::Identity;
+use crate::pubsub::{PubSub, Subscriber};
+use kuber_protocol::Frame;
 use crate::store::Region;
 
 /// What other connections may read about a client; changed only by rare commands.
@@ -155,6 +157,14 @@ pub struct Session {
     pub watch_dirty: Arc<AtomicBool>,
     /// Keys this connection WATCHes, with their regions.
     pub watched: Vec<(Arc<Region>, Bytes)>,
+    /// Subscribed channels.
+    pub channels: hashbrown::HashSet<Bytes>,
+    /// Subscribed patterns.
+    pub patterns: hashbrown::HashSet<Bytes>,
+    /// Where published messages arrive, created by the first subscription.
+    pub inbox: Option<(Subscriber, tokio::sync::mpsc::UnboundedReceiver<Frame>)>,
+    /// Replies after the command's own reply (SUBSCRIBE to several channels confirms each one).
+    pub extra_replies: Vec<Frame>,
 }
 
 impl Session {
@@ -166,6 +176,35 @@ impl Session {
             multi_failed: false,
             watch_dirty: Arc::new(AtomicBool::new(false)),
             watched: Vec::new(),
+            channels: hashbrown::HashSet::new(),
+            patterns: hashbrown::HashSet::new(),
+            inbox: None,
+            extra_replies: Vec::new(),
+        }
+    }
+
+    /// Number of channel and pattern subscriptions.
+    pub fn subscriptions(&self) -> usize {
+        self.channels.len() + self.patterns.len()
+    }
+
+    /// The subscriber handle for this connection, creating its inbox on first use.
+    pub fn subscriber(&mut self) -> Subscriber {
+        if self.inbox.is_none() {
+            let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+            let subscriber = Subscriber { sender, queued: Arc::new(AtomicUsize::new(0)), handle: self.handle.clone() };
+            self.inbox = Some((subscriber, receiver));
+        }
+        self.inbox.as_ref().map(|(s, _)| s.clone()).expect("created above")
+    }
+
+    /// Removes every subscription from `broker`.
+    pub fn unsubscribe_all(&mut self, broker: &PubSub) {
+        for channel in self.channels.drain() {
+            broker.unsubscribe(&channel, false, self.handle.id);
+        }
+        for pattern in self.patterns.drain() {
+            broker.unsubscribe(&pattern, true, self.handle.id);
         }
     }
 

@@ -65,6 +65,8 @@ pub struct ServerState {
     /// Every command runs holding this for reading; EXEC holds it for writing, so no other
     /// client's command interleaves with a transaction's.
     pub exec_gate: parking_lot::RwLock<()>,
+    /// Publish/subscribe.
+    pub pubsub: crate::pubsub::PubSub,
     shutdown: watch::Sender<bool>,
 }
 
@@ -78,6 +80,7 @@ impl ServerState {
             proto_max_bulk_len: AtomicU64::new(server.proto_max_bulk_len),
         };
         let started_ms = store.now();
+        let pubsub = crate::pubsub::PubSub::new(server.pubsub_output_limit_bytes as usize);
         Self {
             store,
             auth,
@@ -89,6 +92,7 @@ impl ServerState {
             started_ms,
             port: AtomicU64::new(0),
             exec_gate: parking_lot::RwLock::new(()),
+            pubsub,
             shutdown: watch::channel(false).0,
         }
     }

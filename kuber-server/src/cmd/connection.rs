@@ -14,7 +14,15 @@ use crate::state::ServerState;
 /// The Redis version Kuber answers as: the command set and replies follow Redis 7.0.
 pub const REDIS_VERSION: &str = "7.0.15";
 
-pub(super) fn ping(_: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+pub(super) fn ping(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    if ctx.session.subscriptions() > 0 && ctx.session.protocol == ProtocolVersion::Resp2 {
+        // A subscribed RESP2 connection gets PING's answer in the shape of a message.
+        return match args.len() {
+            1 => Frame::Array(vec![Frame::bulk("pong"), Frame::bulk("")]),
+            2 => Frame::Array(vec![Frame::bulk("pong"), Frame::Bulk(args[1].clone())]),
+            _ => reply::wrong_arity("ping"),
+        };
+    }
     match args.len() {
         1 => Frame::simple("PONG"),
         2 => Frame::Bulk(args[1].clone()),
@@ -47,6 +55,7 @@ pub(super) fn reset(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Frame {
     session.multi = None;
     session.multi_failed = false;
     session.unwatch_all();
+    session.unsubscribe_all(&ctx.state.pubsub);
     session.set_region(region);
     session.set_protocol(ProtocolVersion::Resp2);
     session.set_identity(None);

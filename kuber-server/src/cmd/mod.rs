@@ -25,6 +25,7 @@ mod list;
 mod set;
 mod zset;
 mod keys;
+mod pubsub;
 mod region;
 pub mod reply;
 mod server;
@@ -107,6 +108,9 @@ async fn check_and_run(state: &ServerState, session: &mut Session, args: &[Bytes
     };
     if !permitted(identity.role, spec) {
         return reply::noperm(&identity.username, spec.name);
+    }
+    if session.protocol == kuber_protocol::ProtocolVersion::Resp2 && session.subscriptions() > 0 && !spec.has(table::PUBSUB_OK) {
+        return reply::subscribed_context(spec.name);
     }
     if let Some(queue) = &mut session.multi {
         if spec.has(table::NO_MULTI) {

@@ -8,7 +8,7 @@ use hashbrown::HashMap;
 use kuber_protocol::Frame;
 
 use super::Ctx;
-use super::{connection, hash, keys, list, region, server, set, string, transaction, zset};
+use super::{connection, hash, keys, list, pubsub, region, server, set, string, transaction, zset};
 
 /// A synchronous command handler: reads arguments (including the command name at index 0),
 /// acts on the store and session, returns the reply.
@@ -64,6 +64,8 @@ pub const CONNECTION: u32 = 1 << 6;
 pub const TX_CONTROL: u32 = 1 << 7;
 /// Refused inside MULTI (and aborts the transaction).
 pub const NO_MULTI: u32 = 1 << 8;
+/// Allowed on a RESP2 connection that has subscriptions.
+pub const PUBSUB_OK: u32 = 1 << 9;
 
 /// One row of the table.
 pub struct CommandSpec {
@@ -140,13 +142,20 @@ static CORE: &[CommandSpec] = &[
     // connection
     cmd!("auth", -2, NO_AUTH | CONNECTION | FAST | NO_MULTI, NOKEYS, "connection", "Authenticates the connection.", Auth),
     cmd!("hello", -1, NO_AUTH | CONNECTION | FAST | NO_MULTI, NOKEYS, "connection", "Handshakes with the server, optionally authenticating and switching protocol.", Hello),
-    cmd!("ping", -1, CONNECTION | FAST, NOKEYS, "connection", "Returns the server's liveliness response.", Sync(connection::ping)),
+    cmd!("ping", -1, CONNECTION | FAST | PUBSUB_OK, NOKEYS, "connection", "Returns the server's liveliness response.", Sync(connection::ping)),
     cmd!("echo", 2, CONNECTION | FAST, NOKEYS, "connection", "Returns the given string.", Sync(connection::echo)),
-    cmd!("quit", -1, NO_AUTH | CONNECTION | FAST | TX_CONTROL, NOKEYS, "connection", "Closes the connection.", Sync(connection::quit)),
+    cmd!("quit", -1, NO_AUTH | CONNECTION | FAST | TX_CONTROL | PUBSUB_OK, NOKEYS, "connection", "Closes the connection.", Sync(connection::quit)),
     cmd!("select", 2, CONNECTION | FAST, NOKEYS, "connection", "Changes the current region (database index n maps to region dbn).", Sync(connection::select)),
-    cmd!("reset", 1, NO_AUTH | CONNECTION | FAST | TX_CONTROL, NOKEYS, "connection", "Resets the connection.", Sync(connection::reset)),
+    cmd!("reset", 1, NO_AUTH | CONNECTION | FAST | TX_CONTROL | PUBSUB_OK, NOKEYS, "connection", "Resets the connection.", Sync(connection::reset)),
     cmd!("client", -2, CONNECTION, NOKEYS, "connection", "Client connection management (ID, SETNAME, GETNAME, LIST, INFO, KILL, SETINFO).", Sync(connection::client)),
     cmd!("command", -1, CONNECTION, NOKEYS, "server", "Returns details about commands (COUNT, INFO, DOCS, LIST).", Sync(server::command)),
+    // pub/sub
+    cmd!("subscribe", -2, PUBSUB_OK | NO_MULTI, NOKEYS, "pubsub", "Listens for messages published to channels.", Sync(pubsub::subscribe)),
+    cmd!("psubscribe", -2, PUBSUB_OK | NO_MULTI, NOKEYS, "pubsub", "Listens for messages published to channels matching patterns.", Sync(pubsub::psubscribe)),
+    cmd!("unsubscribe", -1, PUBSUB_OK | NO_MULTI, NOKEYS, "pubsub", "Stops listening to channels.", Sync(pubsub::unsubscribe)),
+    cmd!("punsubscribe", -1, PUBSUB_OK | NO_MULTI, NOKEYS, "pubsub", "Stops listening to patterns.", Sync(pubsub::punsubscribe)),
+    cmd!("publish", 3, FAST, NOKEYS, "pubsub", "Posts a message to a channel.", Sync(pubsub::publish)),
+    cmd!("pubsub", -2, 0, NOKEYS, "pubsub", "Inspects pub/sub state (CHANNELS, NUMSUB, NUMPAT).", Sync(pubsub::pubsub)),
     // transactions
     cmd!("multi", 1, FAST | TX_CONTROL, NOKEYS, "transactions", "Starts a transaction.", Sync(transaction::multi)),
     cmd!("exec", 1, TX_CONTROL, NOKEYS, "transactions", "Executes the queued commands atomically.", Exec),
@@ -281,6 +290,7 @@ mod coverage {
             include_str!("set.rs"),
             include_str!("zset.rs"),
             include_str!("transaction.rs"),
+            include_str!("pubsub.rs"),
         ]
         .concat();
         let tested: std::collections::HashSet<String> = sources

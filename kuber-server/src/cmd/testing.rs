@@ -81,6 +81,9 @@ impl TestClient {
         let reply = super::execute(&self.state, &mut self.session, &args).await;
         let mut out = BytesMut::new();
         encode(&reply, self.session.protocol, &mut out);
+        for extra in std::mem::take(&mut self.session.extra_replies) {
+            encode(&extra, self.session.protocol, &mut out);
+        }
         String::from_utf8_lossy(&out).into_owned()
     }
 
