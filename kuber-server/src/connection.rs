@@ -36,6 +36,7 @@ pub async fn serve(state: Arc<ServerState>, stream: TcpStream, handle: Arc<Clien
     }
     session.unwatch_all();
     session.unsubscribe_all(&state.pubsub);
+    state.refresh_keyspace_events();
     state.clients.unregister(handle.id);
 }
 

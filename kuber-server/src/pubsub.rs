@@ -58,18 +58,38 @@ pub struct PubSub {
     channels: RwLock<HashMap<Bytes, HashMap<u64, Subscriber>>>,
     patterns: RwLock<HashMap<Bytes, HashMap<u64, Subscriber>>>,
     limit_bytes: AtomicUsize,
+    /// Subscriptions whose name starts with the keyspace-event prefix.
+    keyspace_listeners: AtomicUsize,
 }
+
+/// Channels of keyspace events start with this: `__kuber__:<region>:<event>`.
+pub const KEYSPACE_PREFIX: &[u8] = b"__kuber__";
 
 impl PubSub {
     /// A broker whose subscribers may fall `limit_bytes` behind before being disconnected.
     pub fn new(limit_bytes: usize) -> Self {
-        Self { channels: RwLock::default(), patterns: RwLock::default(), limit_bytes: AtomicUsize::new(limit_bytes) }
+        Self {
+            channels: RwLock::default(),
+            patterns: RwLock::default(),
+            limit_bytes: AtomicUsize::new(limit_bytes),
+            keyspace_listeners: AtomicUsize::new(0),
+        }
     }
 
     /// Subscribes `subscriber` to a channel (or a pattern). Returns false if it already was.
     pub fn subscribe(&self, name: &[u8], pattern: bool, subscriber: &Subscriber) -> bool {
         let map = if pattern { &self.patterns } else { &self.channels };
-        map.write().entry(Bytes::copy_from_slice(name)).or_default().insert(subscriber.handle.id, subscriber.clone()).is_none()
+        let added =
+            map.write().entry(Bytes::copy_from_slice(name)).or_default().insert(subscriber.handle.id, subscriber.clone()).is_none();
+        if added && name.starts_with(KEYSPACE_PREFIX) {
+            self.keyspace_listeners.fetch_add(1, Ordering::Relaxed);
+        }
+        added
+    }
+
+    /// True while some subscription asks for keyspace events.
+    pub fn wants_keyspace_events(&self) -> bool {
+        self.keyspace_listeners.load(Ordering::Relaxed) > 0
     }
 
     /// Removes one subscription. Returns false if there was none.
@@ -80,6 +100,9 @@ impl PubSub {
         let removed = subs.remove(&client).is_some();
         if subs.is_empty() {
             map.remove(name);
+        }
+        if removed && name.starts_with(KEYSPACE_PREFIX) {
+            self.keyspace_listeners.fetch_sub(1, Ordering::Relaxed);
         }
         removed
     }
@@ -130,6 +153,15 @@ impl PubSub {
     /// Number of distinct patterns subscribed.
     pub fn numpat(&self) -> usize {
         self.patterns.read().len()
+    }
+
+    /// Publishes recorded keyspace events of `region` on `__kuber__:<region>:<event>` with the key
+    /// as the message.
+    pub fn publish_keyspace_events(&self, region: &str, events: Vec<(&'static str, Bytes)>) {
+        for (event, key) in events {
+            let channel = format!("__kuber__:{region}:{event}");
+            self.publish(channel.as_bytes(), &key);
+        }
     }
 
     /// Changes the per-subscriber output limit.

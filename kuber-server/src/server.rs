@@ -133,5 +133,6 @@ async fn active_expiry(state: Arc<ServerState>) {
     loop {
         ticker.tick().await;
         state.store.expire_cycle(EXPIRE_BUDGET);
+        state.publish_all_keyspace_events();
     }
 }

@@ -206,6 +206,7 @@ impl Session {
         for pattern in self.patterns.drain() {
             broker.unsubscribe(&pattern, true, self.handle.id);
         }
+        // The caller refreshes the store's event switch (see `ServerState::refresh_keyspace_events`).
     }
 
     /// Drops every WATCH registration of this connection.

@@ -112,6 +112,24 @@ impl ServerState {
         *self.shutdown.borrow()
     }
 
+    /// Keeps the store's event recording in step with the keyspace-event subscriptions.
+    pub fn refresh_keyspace_events(&self) {
+        self.store.set_keyspace_events(self.pubsub.wants_keyspace_events());
+    }
+
+    /// Publishes the keyspace events recorded in every region (after active expiry).
+    pub fn publish_all_keyspace_events(&self) {
+        if !self.store.keyspace_events() {
+            return;
+        }
+        for region in self.store.regions() {
+            let events = region.lock().take_events();
+            if !events.is_empty() {
+                self.pubsub.publish_keyspace_events(region.name(), events);
+            }
+        }
+    }
+
     /// Adds to the command counter.
     pub fn count_commands(&self, n: u64) {
         self.stats.commands_processed.fetch_add(n, Ordering::Relaxed);

@@ -56,6 +56,7 @@ pub(super) fn reset(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Frame {
     session.multi_failed = false;
     session.unwatch_all();
     session.unsubscribe_all(&ctx.state.pubsub);
+    ctx.state.refresh_keyspace_events();
     session.set_region(region);
     session.set_protocol(ProtocolVersion::Resp2);
     session.set_identity(None);

@@ -162,6 +162,10 @@ fn run_sync(state: &ServerState, session: &mut Session, spec: &CommandSpec, hand
     if spec.has(table::WRITE) {
         after_write(state, &session.region, spec, args, &reply);
     }
+    if state.store.keyspace_events() {
+        // Reads can expire keys too, so every command publishes what its region recorded.
+        state.publish_all_keyspace_events();
+    }
     reply
 }
 

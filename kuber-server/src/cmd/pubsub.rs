@@ -34,6 +34,7 @@ fn subscribe_to(ctx: &mut Ctx<'_>, args: &[Bytes], pattern: bool) -> Frame {
         let kind = if pattern { "psubscribe" } else { "subscribe" };
         frames.push(confirmation(kind, Some(name), ctx.session.subscriptions()));
     }
+    ctx.state.store.set_keyspace_events(ctx.state.pubsub.wants_keyspace_events());
     confirm_all(ctx, frames)
 }
 
@@ -60,6 +61,7 @@ fn unsubscribe_from(ctx: &mut Ctx<'_>, args: &[Bytes], pattern: bool) -> Frame {
         }
         frames.push(confirmation(kind, Some(name), ctx.session.subscriptions()));
     }
+    ctx.state.store.set_keyspace_events(ctx.state.pubsub.wants_keyspace_events());
     confirm_all(ctx, frames)
 }
 
@@ -192,5 +194,41 @@ mod tests {
         assert_eq!(publisher.run(&format!("PUBLISH ch {big}")).await, ":1\r\n");
         assert_eq!(publisher.run(&format!("PUBLISH ch {big}")).await, ":0\r\n");
         assert!(slow.session.handle.is_killed());
+    }
+}
+
+#[cfg(test)]
+mod keyspace_event_tests {
+    use bytes::BytesMut;
+    use kuber_protocol::encode;
+
+    use crate::auth::Role;
+    use crate::cmd::testing::server;
+
+    #[tokio::test]
+    async fn region_events_are_published_while_someone_listens() {
+        let s = server();
+        let mut listener = s.client(Role::Reader);
+        let mut writer = s.client(Role::Admin);
+        writer.run("SET before 1").await;
+        listener.run("PSUBSCRIBE __kuber__:default:*").await;
+        writer.run("SET k v").await;
+        writer.run("DEL k").await;
+        writer.run("SET t v PX 10").await;
+        s.clock.advance(10);
+        writer.run("GET t").await;
+        let mut out = BytesMut::new();
+        let (_, inbox) = listener.session.inbox.as_mut().unwrap();
+        while let Ok(frame) = inbox.try_recv() {
+            encode(&frame, listener.session.protocol, &mut out);
+        }
+        let text = String::from_utf8_lossy(&out);
+        let events: Vec<&str> = text.split("\r\n").filter(|l| l.starts_with("__kuber__") && !l.ends_with('*')).collect();
+        assert_eq!(
+            events,
+            ["__kuber__:default:set", "__kuber__:default:del", "__kuber__:default:set", "__kuber__:default:expired"]
+        );
+        listener.run("PUNSUBSCRIBE").await;
+        assert!(!s.state.store.keyspace_events());
     }
 }

@@ -61,9 +61,19 @@ struct Books {
     memory: usize,
     /// Server-wide memory counter shared by every keyspace, for `max_memory`.
     global_memory: Arc<AtomicI64>,
+    /// Keyspace events (set, del, expired, evicted) waiting to be published; recorded only while
+    /// someone subscribes to `__kuber__` channels.
+    events: Vec<(&'static str, Bytes)>,
+    events_enabled: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Books {
+    fn event(&mut self, name: &'static str, key: &[u8]) {
+        if self.events_enabled.load(Ordering::Relaxed) {
+            self.events.push((name, Bytes::copy_from_slice(key)));
+        }
+    }
+
     fn account(&mut self, delta: i64) {
         self.memory = (self.memory as i64 + delta).max(0) as usize;
         self.global_memory.fetch_add(delta, Ordering::Relaxed);
@@ -154,7 +164,14 @@ impl Keyspace {
         Self {
             slots: (0..INITIAL_SLOTS).map(|_| HashTable::new()).collect(),
             hasher: DefaultHashBuilder::default(),
-            books: Books { len: 0, expiries: BTreeSet::new(), memory: 0, global_memory },
+            books: Books {
+                len: 0,
+                expiries: BTreeSet::new(),
+                memory: 0,
+                global_memory,
+                events: Vec::new(),
+                events_enabled: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            },
             max_entries,
             stats: RegionStats::default(),
             waiters: hashbrown::HashMap::new(),
@@ -211,6 +228,7 @@ impl Keyspace {
                     self.books.forget(&entry);
                     self.stats.expired += 1;
                     self.watches.touch(&entry.key);
+                    self.books.event("expired", &entry.key);
                     None
                 } else {
                     let entry = occupied.into_mut();
@@ -234,6 +252,7 @@ impl Keyspace {
                     self.books.forget(&entry);
                     self.stats.expired += 1;
                     self.watches.touch(&entry.key);
+                    self.books.event("expired", &entry.key);
                     None
                 } else {
                     Some(occupied.into_mut())
@@ -258,6 +277,16 @@ impl Keyspace {
     /// to prove in-place updates were counted right.
     pub fn recount_memory(&self) -> usize {
         self.slots.iter().flat_map(|t| t.iter()).map(|e| e.memory_bytes()).sum()
+    }
+
+    /// Connects the switch that turns keyspace-event recording on and off.
+    pub fn set_event_switch(&mut self, switch: Arc<std::sync::atomic::AtomicBool>) {
+        self.books.events_enabled = switch;
+    }
+
+    /// Takes the recorded keyspace events.
+    pub fn take_events(&mut self) -> Vec<(&'static str, Bytes)> {
+        std::mem::take(&mut self.books.events)
     }
 
     /// The shared count of WATCH registrations (see [`Keyspace::touch`]).
@@ -376,6 +405,7 @@ impl Keyspace {
             self.books.reindex_expiry(old_expiry, expires_at, &key);
         }
         self.stats.sets += 1;
+        self.books.event("set", key);
         self.books.account(new_size as i64 - old_size as i64);
         if old_size == 0 {
             self.grow_if_needed();
@@ -397,6 +427,7 @@ impl Keyspace {
         entry.last_access = now;
         let new_size = entry.memory_bytes();
         self.stats.sets += 1;
+        self.books.event("set", key);
         self.books.account(new_size as i64 - old_size as i64);
         true
     }
@@ -426,6 +457,7 @@ impl Keyspace {
             return None;
         }
         self.stats.deletes += 1;
+        self.books.event("del", key);
         Some(entry)
     }
 
@@ -509,6 +541,7 @@ impl Keyspace {
         let entry = self.take(&key)?;
         self.stats.evicted += 1;
         self.touch(&key);
+        self.books.event("evicted", &key);
         Some(entry.memory_bytes())
     }
 
@@ -523,6 +556,7 @@ impl Keyspace {
             if self.take(&key).is_some() {
                 self.stats.expired += 1;
                 self.touch(&key);
+                self.books.event("expired", &key);
             } else {
                 self.books.expiries.remove(&(at, key));
             }

@@ -57,6 +57,8 @@ pub struct Store {
     clock: Arc<dyn Clock>,
     global_memory: Arc<AtomicI64>,
     limits: StoreLimits,
+    /// On while someone subscribes to keyspace-event channels; keyspaces record events only then.
+    events_enabled: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// True when `name` is a valid region name.
@@ -69,7 +71,13 @@ pub fn valid_region_name(name: &str) -> bool {
 impl Store {
     /// A store holding only the `default` region.
     pub fn new(limits: StoreLimits, clock: Arc<dyn Clock>) -> Self {
-        let store = Self { regions: RwLock::new(HashMap::new()), clock, global_memory: Arc::new(AtomicI64::new(0)), limits };
+        let store = Self {
+            regions: RwLock::new(HashMap::new()),
+            clock,
+            global_memory: Arc::new(AtomicI64::new(0)),
+            limits,
+            events_enabled: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        };
         store.get_or_create(DEFAULT_REGION).expect("default is a valid name");
         store
     }
@@ -117,7 +125,13 @@ impl Store {
         }
         let mut regions = self.regions.write();
         let region = regions.entry(name.to_string()).or_insert_with(|| {
-            Arc::new(Region::new(name.to_string(), self.default_settings(), self.now(), self.global_memory.clone()))
+            Arc::new(Region::new(
+                name.to_string(),
+                self.default_settings(),
+                self.now(),
+                self.global_memory.clone(),
+                self.events_enabled.clone(),
+            ))
         });
         Ok(region.clone())
     }
@@ -138,7 +152,7 @@ impl Store {
         if regions.contains_key(name) {
             return Err(StoreError::RegionExists(name.to_string()));
         }
-        let region = Arc::new(Region::new(name.to_string(), settings, self.now(), self.global_memory.clone()));
+        let region = Arc::new(Region::new(name.to_string(), settings, self.now(), self.global_memory.clone(), self.events_enabled.clone()));
         regions.insert(name.to_string(), region.clone());
         Ok(region)
     }
@@ -152,6 +166,16 @@ impl Store {
         region.mark_dropped();
         region.lock().clear();
         Ok(())
+    }
+
+    /// Turns keyspace-event recording on or off.
+    pub fn set_keyspace_events(&self, on: bool) {
+        self.events_enabled.store(on, Ordering::Relaxed);
+    }
+
+    /// True while keyspace events are recorded.
+    pub fn keyspace_events(&self) -> bool {
+        self.events_enabled.load(Ordering::Relaxed)
     }
 
     /// Region names, sorted.

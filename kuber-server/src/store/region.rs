@@ -31,8 +31,15 @@ pub struct Region {
 }
 
 impl Region {
-    pub(crate) fn new(name: String, settings: RegionSettings, created_at_ms: u64, global_memory: Arc<AtomicI64>) -> Self {
-        let keyspace = Keyspace::new(global_memory, settings.max_entries);
+    pub(crate) fn new(
+        name: String,
+        settings: RegionSettings,
+        created_at_ms: u64,
+        global_memory: Arc<AtomicI64>,
+        events: Arc<AtomicBool>,
+    ) -> Self {
+        let mut keyspace = Keyspace::new(global_memory, settings.max_entries);
+        keyspace.set_event_switch(events);
         let watch_count = keyspace.watch_counter();
         Self {
             name,
