@@ -1,6 +1,965 @@
-//! Hash commands: HSET, HGET and the rest of the hash family.
+//! Hash commands: HSET, HGET and the rest of the hash family, with Redis 7.0 replies.
 
-use super::table::CommandSpec;
+use bytes::Bytes;
+use hashbrown::HashMap;
+use kuber_protocol::{Frame, ProtocolVersion};
+use rand::seq::{IndexedRandom, IteratorRandom};
+
+use super::Ctx;
+use super::args::{format_f64, int, is};
+use super::reply::{self, err};
+use super::table::Handler::Sync;
+use super::table::{CommandSpec, DENY_OOM, FAST, KEY1, READONLY, WRITE};
+use crate::store::glob::glob_match;
+use crate::store::value::parse_i64;
+use crate::store::{Keyspace, Value, element_cost};
 
 /// This family's rows of the command table.
-pub(super) static COMMANDS: &[CommandSpec] = &[];
+pub(super) static COMMANDS: &[CommandSpec] = &[
+    cmd!("hset", -4, WRITE | DENY_OOM | FAST, KEY1, "hash", "Sets field values of a hash; returns how many fields were new.", Sync(hset)),
+    cmd!("hsetnx", 4, WRITE | DENY_OOM | FAST, KEY1, "hash", "Sets a field of a hash only when the field does not exist.", Sync(hsetnx)),
+    cmd!("hget", 3, READONLY | FAST, KEY1, "hash", "Returns the value of a field in a hash.", Sync(hget)),
+    cmd!("hmget", -3, READONLY | FAST, KEY1, "hash", "Returns the values of several fields in a hash.", Sync(hmget)),
+    cmd!("hmset", -4, WRITE | DENY_OOM | FAST, KEY1, "hash", "Sets field values of a hash (deprecated form of HSET).", Sync(hmset)),
+    cmd!("hgetall", 2, READONLY, KEY1, "hash", "Returns all fields and values of a hash.", Sync(hgetall)),
+    // Redis marks HDEL write + fast but not denyoom: deleting must stay possible when memory is full.
+    cmd!("hdel", -3, WRITE | FAST, KEY1, "hash", "Deletes fields from a hash; deletes the key when it empties.", Sync(hdel)),
+    cmd!("hexists", 3, READONLY | FAST, KEY1, "hash", "Tells whether a field exists in a hash.", Sync(hexists)),
+    cmd!("hkeys", 2, READONLY, KEY1, "hash", "Returns all fields of a hash.", Sync(hkeys)),
+    cmd!("hvals", 2, READONLY, KEY1, "hash", "Returns all values of a hash.", Sync(hvals)),
+    cmd!("hlen", 2, READONLY | FAST, KEY1, "hash", "Returns the number of fields in a hash.", Sync(hlen)),
+    cmd!("hstrlen", 3, READONLY | FAST, KEY1, "hash", "Returns the length of a field's value in a hash.", Sync(hstrlen)),
+    cmd!("hincrby", 4, WRITE | DENY_OOM | FAST, KEY1, "hash", "Increments the integer value of a field in a hash.", Sync(hincrby)),
+    cmd!("hincrbyfloat", 4, WRITE | DENY_OOM | FAST, KEY1, "hash", "Increments the floating point value of a field in a hash.", Sync(hincrbyfloat)),
+    cmd!("hrandfield", -2, READONLY, KEY1, "hash", "Returns random fields of a hash, optionally with their values.", Sync(hrandfield)),
+    cmd!("hscan", -3, READONLY, KEY1, "hash", "Iterates over the fields and values of a hash.", Sync(hscan)),
+];
+
+type Fields = HashMap<Bytes, Bytes>;
+
+/// Up to this many fields a hash is "small" (Redis's `hash-max-listpack-entries`, the same threshold
+/// `OBJECT ENCODING` reports): HSCAN returns it whole in one call with cursor 0, as Redis does.
+const SMALL_HASH: usize = 128;
+
+/// Largest number of repeated picks (negative HRANDFIELD count) served for an existing hash.
+/// Redis 7.0 has no bound without WITHVALUES and tries to build any reply; a count of -10^18 must
+/// not take the server's memory with it, so Kuber answers `ERR value is out of range` instead.
+const MAX_RANDOM_REPEATS: i64 = 1 << 20;
+
+fn default_expiry(ctx: &Ctx<'_>) -> Option<u64> {
+    ctx.region().default_ttl_ms().map(|ttl| ctx.now.saturating_add(ttl))
+}
+
+fn pair_cost(field: &[u8], value: &[u8]) -> i64 {
+    (element_cost(field.len()) + element_cost(value.len())) as i64
+}
+
+fn unwrap(reply: Result<Frame, Frame>) -> Frame {
+    reply.unwrap_or_else(|e| e)
+}
+
+/// Runs `f` on the hash at `key` (`None` when missing) and counts a keyspace hit or miss, as
+/// Redis's `lookupKeyRead` does: a key of another type is a hit that answers WRONGTYPE.
+fn read<R>(ks: &mut Keyspace, key: &[u8], now: u64, f: impl FnOnce(Option<&Fields>) -> R) -> Result<R, Frame> {
+    let (found, out) = match ks.get_mut(key, now) {
+        Some(entry) => match &entry.value {
+            Value::Hash(h) => (true, Ok(f(Some(h)))),
+            _ => (true, Err(err(reply::WRONGTYPE))),
+        },
+        None => (false, Ok(f(None))),
+    };
+    ks.record_read(found);
+    out
+}
+
+/// The in-place changes a write made, for the keyspace's memory books and statistics.
+#[derive(Default)]
+struct Edit {
+    bytes: i64,
+    wrote: bool,
+}
+
+impl Edit {
+    /// Sets `field` to an owned copy of `value`; true when the field is new.
+    fn insert(&mut self, h: &mut Fields, field: &[u8], value: &[u8]) -> bool {
+        let value = Bytes::copy_from_slice(value);
+        self.wrote = true;
+        match h.get_mut(field) {
+            Some(old) => {
+                self.bytes += element_cost(value.len()) as i64 - element_cost(old.len()) as i64;
+                *old = value;
+                false
+            }
+            None => {
+                self.bytes += pair_cost(field, &value);
+                h.insert(Bytes::copy_from_slice(field), value);
+                true
+            }
+        }
+    }
+
+    /// Removes `field`; true when it was there.
+    fn remove(&mut self, h: &mut Fields, field: &[u8]) -> bool {
+        match h.remove_entry(field) {
+            Some((f, v)) => {
+                self.bytes -= pair_cost(&f, &v);
+                self.wrote = true;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Runs `f` on the hash at `key`, starting from an empty one when the key is missing. `f` must
+/// fail only before it changes anything. A new hash is stored with the region's default TTL (only
+/// if `f` left fields in it); a hash `f` empties is deleted, as Redis deletes empty collections.
+fn modify<R>(ctx: &Ctx<'_>, key: &[u8], f: impl FnOnce(&mut Fields, &mut Edit) -> Result<R, Frame>) -> Result<R, Frame> {
+    let expiry = default_expiry(ctx);
+    let mut ks = ctx.session.region.lock();
+    let mut edit = Edit::default();
+    let (out, emptied) = match ks.get_mut(key, ctx.now) {
+        Some(entry) => {
+            let Value::Hash(h) = &mut entry.value else {
+                return Err(err(reply::WRONGTYPE));
+            };
+            let out = f(h, &mut edit)?;
+            (out, h.is_empty())
+        }
+        None => {
+            let mut h = Fields::new();
+            let out = f(&mut h, &mut edit)?;
+            if !h.is_empty() {
+                ks.set(key, Value::Hash(h), expiry, ctx.now);
+            }
+            return Ok(out);
+        }
+    };
+    ks.adjust_memory(edit.bytes);
+    if emptied {
+        ks.take(key);
+    } else if edit.wrote {
+        ks.record_write();
+    }
+    Ok(out)
+}
+
+fn set_pairs(ctx: &Ctx<'_>, args: &[Bytes], name: &str) -> Result<i64, Frame> {
+    if args.len() % 2 != 0 {
+        return Err(reply::wrong_arity(name));
+    }
+    modify(ctx, &args[1], |h, edit| {
+        let mut added = 0;
+        for pair in args[2..].chunks(2) {
+            added += i64::from(edit.insert(h, &pair[0], &pair[1]));
+        }
+        Ok(added)
+    })
+}
+
+pub(super) fn hset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    unwrap(set_pairs(ctx, args, "hset").map(Frame::Integer))
+}
+
+pub(super) fn hmset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    unwrap(set_pairs(ctx, args, "hmset").map(|_| Frame::ok()))
+}
+
+pub(super) fn hsetnx(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    unwrap(modify(ctx, &args[1], |h, edit| {
+        Ok(Frame::Integer(if h.contains_key(&args[2][..]) { 0 } else { i64::from(edit.insert(h, &args[2], &args[3])) }))
+    }))
+}
+
+pub(super) fn hdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    unwrap(modify(ctx, &args[1], |h, edit| {
+        Ok(Frame::Integer(args[2..].iter().filter(|field| edit.remove(h, field)).count() as i64))
+    }))
+}
+
+/// A read-only command: locks the region, applies `f` to the hash (or `None`) and replies.
+fn query(ctx: &Ctx<'_>, key: &[u8], f: impl FnOnce(Option<&Fields>) -> Frame) -> Frame {
+    let mut ks = ctx.session.region.lock();
+    unwrap(read(&mut ks, key, ctx.now, f))
+}
+
+pub(super) fn hget(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    query(ctx, &args[1], |h| h.and_then(|h| h.get(&args[2][..])).map_or(Frame::Null, |v| Frame::Bulk(v.clone())))
+}
+
+pub(super) fn hmget(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    query(ctx, &args[1], |h| {
+        let value = |field: &Bytes| h.and_then(|h| h.get(&field[..])).map_or(Frame::Null, |v| Frame::Bulk(v.clone()));
+        Frame::Array(args[2..].iter().map(value).collect())
+    })
+}
+
+pub(super) fn hgetall(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    query(ctx, &args[1], |h| {
+        let pairs = h.into_iter().flatten().map(|(f, v)| (Frame::Bulk(f.clone()), Frame::Bulk(v.clone())));
+        Frame::Map(pairs.collect())
+    })
+}
+
+pub(super) fn hkeys(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    query(ctx, &args[1], |h| Frame::Array(h.into_iter().flat_map(|h| h.keys()).cloned().map(Frame::Bulk).collect()))
+}
+
+pub(super) fn hvals(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    query(ctx, &args[1], |h| Frame::Array(h.into_iter().flat_map(|h| h.values()).cloned().map(Frame::Bulk).collect()))
+}
+
+pub(super) fn hlen(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    query(ctx, &args[1], |h| Frame::Integer(h.map_or(0, |h| h.len() as i64)))
+}
+
+pub(super) fn hexists(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    query(ctx, &args[1], |h| Frame::Integer(i64::from(h.is_some_and(|h| h.contains_key(&args[2][..])))))
+}
+
+pub(super) fn hstrlen(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    query(ctx, &args[1], |h| Frame::Integer(h.and_then(|h| h.get(&args[2][..])).map_or(0, |v| v.len() as i64)))
+}
+
+pub(super) fn hincrby(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    let delta = match int(&args[3]) {
+        Ok(d) => d,
+        Err(e) => return e,
+    };
+    unwrap(modify(ctx, &args[1], |h, edit| {
+        let current = match h.get(&args[2][..]) {
+            Some(v) => parse_i64(v).ok_or(err(reply::HASH_NOT_INTEGER))?,
+            None => 0,
+        };
+        let new = current.checked_add(delta).ok_or(err(reply::OVERFLOW))?;
+        edit.insert(h, &args[2], itoa::Buffer::new().format(new).as_bytes());
+        Ok(Frame::Integer(new))
+    }))
+}
+
+pub(super) fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    let delta = match parse_ld(&args[3]) {
+        Some(d) if d.is_finite() => d,
+        Some(_) => return err(reply::HASH_INCR_NAN_OR_INF),
+        None => return err(reply::NOT_FLOAT),
+    };
+    unwrap(modify(ctx, &args[1], |h, edit| {
+        let current = match h.get(&args[2][..]) {
+            Some(v) => parse_ld(v).ok_or(err(reply::HASH_NOT_FLOAT))?,
+            None => 0.0,
+        };
+        let new = current + delta;
+        if !new.is_finite() {
+            return Err(err(reply::NAN_OR_INF));
+        }
+        let text = Bytes::from(format_ld(new));
+        edit.insert(h, &args[2], &text);
+        Ok(Frame::Bulk(text))
+    }))
+}
+
+/// Parses a float as Redis's `string2ld` does through `strtold`: no leading space, the whole text
+/// consumed, decimal or hexadecimal (`0x1p3`) notation, `inf`/`infinity` accepted (the caller
+/// decides what infinity means), `nan` refused. Values past f64's range are refused: Redis's long
+/// double would still hold up to about 1e4932, which f64 cannot.
+fn parse_ld(arg: &[u8]) -> Option<f64> {
+    // MAX_LONG_DOUBLE_CHARS in Redis.
+    if arg.is_empty() || arg.len() >= 5 * 1024 || arg[0].is_ascii_whitespace() || arg[0] == 0x0b {
+        return None;
+    }
+    let text = std::str::from_utf8(arg).ok()?.to_ascii_lowercase();
+    let (sign, body) = match text.as_bytes()[0] {
+        b'-' => (-1.0, &text[1..]),
+        b'+' => (1.0, &text[1..]),
+        _ => (1.0, &text[..]),
+    };
+    let value = if body == "inf" || body == "infinity" {
+        return Some(sign * f64::INFINITY);
+    } else if let Some(hex) = body.strip_prefix("0x") {
+        parse_hex_float(hex)?
+    } else if body.starts_with(['+', '-']) || body.contains("inf") || body.contains("nan") {
+        return None;
+    } else {
+        body.parse::<f64>().ok()?
+    };
+    value.is_finite().then_some(sign * value)
+}
+
+/// The part of a C hexadecimal float after `0x`: hex digits with an optional point, then an
+/// optional binary exponent `p[+-]digits`.
+fn parse_hex_float(text: &str) -> Option<f64> {
+    let (mantissa, exponent) = match text.split_once('p') {
+        Some((m, e)) => (m, Some(e)),
+        None => (text, None),
+    };
+    let (whole, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if whole.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let mut value = 0.0f64;
+    for c in whole.chars() {
+        value = value * 16.0 + f64::from(c.to_digit(16)?);
+    }
+    let mut scale = 1.0 / 16.0;
+    for c in frac.chars() {
+        value += f64::from(c.to_digit(16)?) * scale;
+        scale /= 16.0;
+    }
+    let exponent: i32 = match exponent {
+        None => 0,
+        Some(e) => {
+            let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let magnitude = digits.parse::<i32>().unwrap_or(i32::MAX).min(100_000);
+            if e.starts_with('-') { -magnitude } else { magnitude }
+        }
+    };
+    Some(value * 2f64.powi(exponent))
+}
+
+/// Formats like Redis's `ld2string(.., LD_STR_HUMAN)`, which prints `%.17Lf` and cuts trailing
+/// zeros: the shortest text that reads back the same f64, rounded to 17 decimals when longer
+/// (tiny values), and never `-0`.
+fn format_ld(v: f64) -> String {
+    let text = format_f64(v);
+    match text.split_once('.') {
+        Some((_, frac)) if frac.len() > 17 => {
+            let fixed = format!("{v:.17}");
+            let trimmed = fixed.trim_end_matches('0').trim_end_matches('.');
+            if trimmed == "-0" { "0".to_string() } else { trimmed.to_string() }
+        }
+        _ => text,
+    }
+}
+
+pub(super) fn hrandfield(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    if args.len() == 2 {
+        return query(ctx, &args[1], |h| {
+            h.and_then(|h| h.keys().choose(&mut rand::rng())).map_or(Frame::Null, |f| Frame::Bulk(f.clone()))
+        });
+    }
+    // Redis parses the count as a long in [-LONG_MAX, LONG_MAX], then the option, then the
+    // WITHVALUES bound, all before looking at the key.
+    let count = match int(&args[2]) {
+        Ok(i64::MIN) => return err(reply::HASH_COUNT_RANGE),
+        Ok(n) => n,
+        Err(e) => return e,
+    };
+    if args.len() > 4 || (args.len() == 4 && !is(&args[3], "WITHVALUES")) {
+        return err(reply::SYNTAX);
+    }
+    let with_values = args.len() == 4;
+    if with_values && count.unsigned_abs() > (i64::MAX / 2) as u64 {
+        return err(reply::HASH_OUT_OF_RANGE);
+    }
+    let resp3 = ctx.session.protocol == ProtocolVersion::Resp3;
+    query(ctx, &args[1], |h| {
+        let Some(h) = h.filter(|_| count != 0) else {
+            return Frame::Array(Vec::new());
+        };
+        if count < -MAX_RANDOM_REPEATS {
+            return err(reply::HASH_OUT_OF_RANGE);
+        }
+        let mut rng = rand::rng();
+        let picked: Vec<(&Bytes, &Bytes)> = if count < 0 {
+            // Negative: |count| independent picks, repeats allowed.
+            let all: Vec<(&Bytes, &Bytes)> = h.iter().collect();
+            (0..count.unsigned_abs()).filter_map(|_| all.choose(&mut rng).copied()).collect()
+        } else if count as u64 >= h.len() as u64 {
+            h.iter().collect()
+        } else {
+            h.iter().choose_multiple(&mut rng, count as usize)
+        };
+        random_reply(picked, with_values, resp3)
+    })
+}
+
+/// HRANDFIELD's reply: fields; with values a flat array in RESP2, `[field, value]` pairs in RESP3.
+fn random_reply(picked: Vec<(&Bytes, &Bytes)>, with_values: bool, resp3: bool) -> Frame {
+    let bulk = |b: &Bytes| Frame::Bulk(b.clone());
+    let frames = match (with_values, resp3) {
+        (false, _) => picked.into_iter().map(|(f, _)| bulk(f)).collect(),
+        (true, false) => picked.into_iter().flat_map(|(f, v)| [bulk(f), bulk(v)]).collect(),
+        (true, true) => picked.into_iter().map(|(f, v)| Frame::Array(vec![bulk(f), bulk(v)])).collect(),
+    };
+    Frame::Array(frames)
+}
+
+/// A SCAN cursor as Redis reads it with `strtoul`: no leading space, optional sign (a negative
+/// number wraps, so `-1` is `u64::MAX`), decimal digits, and the empty string is 0.
+fn parse_cursor(arg: &[u8]) -> Option<u64> {
+    if arg.is_empty() {
+        return Some(0);
+    }
+    let (negative, digits) = match arg[0] {
+        b'-' => (true, &arg[1..]),
+        b'+' => (false, &arg[1..]),
+        _ => (false, arg),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n: u64 = std::str::from_utf8(digits).ok()?.parse().ok()?;
+    Some(if negative { n.wrapping_neg() } else { n })
+}
+
+/// HSCAN's COUNT and MATCH options, parsed as Redis's `scanGenericCommand` does: in order, the
+/// first bad one answers.
+fn scan_options(opts: &[Bytes]) -> Result<(usize, Option<&[u8]>), Frame> {
+    let mut count = 10;
+    let mut pattern = None;
+    let mut rest = opts;
+    while let [opt, value, tail @ ..] = rest {
+        if is(opt, "COUNT") {
+            count = match int(value)? {
+                n if n < 1 => return Err(err(reply::SYNTAX)),
+                n => usize::try_from(n).unwrap_or(usize::MAX),
+            };
+        } else if is(opt, "MATCH") {
+            // `*` matches everything: skip the matcher, as Redis does.
+            pattern = (&value[..] != b"*").then_some(&value[..]);
+        } else {
+            return Err(err(reply::SYNTAX));
+        }
+        rest = tail;
+    }
+    if rest.is_empty() { Ok((count, pattern)) } else { Err(err(reply::SYNTAX)) }
+}
+
+/// A field's place in HSCAN's order: a fixed-seed 64-bit hash of its bytes (FNV-1a, then
+/// MurmurHash3's finalizer to spread similar fields). It depends only on the field, never on the
+/// map's layout, so rehashing as the hash grows or shrinks cannot move a field behind the cursor.
+fn scan_position(field: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in field {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+/// One HSCAN step over a hash larger than [`SMALL_HASH`]. The cursor is the scan position to
+/// resume from: the step returns the `count` fields with the lowest positions at or after it (plus
+/// any field sharing the last position, so equal positions are never split across steps) and
+/// the position after the last one, or 0 when nothing remains. Every field present for the whole
+/// scan is returned exactly once, whatever is added or removed meanwhile.
+///
+/// Cost: each call hashes every field, O(n) (plus O(count) to select), so a full scan in steps of
+/// COUNT costs O(n²/COUNT). Redis walks its table's buckets in O(COUNT) per call instead; that
+/// needs access to the map's buckets, which `hashbrown::HashMap` does not give.
+fn scan_step(h: &Fields, cursor: u64, count: usize) -> (u64, Vec<(&Bytes, &Bytes)>) {
+    let mut ahead: Vec<(u64, &Bytes, &Bytes)> = h
+        .iter()
+        .map(|(f, v)| (scan_position(f), f, v))
+        .filter(|&(p, _, _)| p >= cursor)
+        .collect();
+    if ahead.len() <= count {
+        return (0, ahead.into_iter().map(|(_, f, v)| (f, v)).collect());
+    }
+    let last = ahead.select_nth_unstable_by_key(count - 1, |e| e.0).1.0;
+    let more = ahead.iter().any(|e| e.0 > last);
+    ahead.retain(|e| e.0 <= last);
+    ahead.sort_unstable_by_key(|e| e.0);
+    // `more` implies last < u64::MAX, so the next position cannot wrap to 0.
+    let next = if more { last + 1 } else { 0 };
+    (next, ahead.into_iter().map(|(_, f, v)| (f, v)).collect())
+}
+
+pub(super) fn hscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    let Some(cursor) = parse_cursor(&args[2]) else {
+        return err(reply::INVALID_CURSOR);
+    };
+    // Redis reads the key before the options: a missing key answers an empty scan even with bad
+    // options, a key of another type WRONGTYPE.
+    query(ctx, &args[1], |h| {
+        let Some(h) = h else {
+            return scan_reply(0, Vec::new());
+        };
+        let (count, pattern) = match scan_options(&args[3..]) {
+            Ok(options) => options,
+            Err(e) => return e,
+        };
+        let (next, batch) = if h.len() <= SMALL_HASH { (0, h.iter().collect()) } else { scan_step(h, cursor, count) };
+        let mut items = Vec::with_capacity(batch.len() * 2);
+        for (f, v) in batch {
+            if pattern.is_none_or(|p| glob_match(p, f)) {
+                items.push(Frame::Bulk(f.clone()));
+                items.push(Frame::Bulk(v.clone()));
+            }
+        }
+        scan_reply(next, items)
+    })
+}
+
+fn scan_reply(cursor: u64, items: Vec<Frame>) -> Frame {
+    let cursor = Bytes::copy_from_slice(itoa::Buffer::new().format(cursor).as_bytes());
+    Frame::Array(vec![Frame::Bulk(cursor), Frame::Array(items)])
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use bytes::Bytes;
+
+    use super::{format_ld, parse_cursor, parse_ld, scan_position};
+    use crate::auth::Role;
+    use crate::cmd::testing::{TestClient, TestServer, server};
+
+    const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+
+    fn assert_books(s: &TestServer) {
+        let region = s.state.store.default_region();
+        let ks = region.lock();
+        assert_eq!(ks.memory(), ks.recount_memory());
+    }
+
+    /// Splits a RESP2 reply of bulk strings and arrays into its bulk payloads (test fields are
+    /// plain text without CR/LF).
+    fn bulks(reply: &str) -> Vec<String> {
+        let lines: Vec<&str> = reply.split("\r\n").collect();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < lines.len() {
+            if lines[i].starts_with('$') && lines[i] != "$-1" {
+                out.push(lines[i + 1].to_string());
+                i += 2;
+            } else {
+                i += 1;
+            }
+        }
+        out
+    }
+
+    async fn fill(c: &mut TestClient, key: &str, n: usize) {
+        let mut args = vec![Bytes::from("HSET"), Bytes::from(key.to_string())];
+        for i in 0..n {
+            args.push(Bytes::from(format!("f{i}")));
+            args.push(Bytes::from(format!("v{i}")));
+        }
+        assert_eq!(c.run_args(args).await, format!(":{n}\r\n"));
+    }
+
+    #[tokio::test]
+    async fn set_get_and_friends() {
+        let s = server();
+        let mut c = s.client(Role::User);
+        assert_eq!(c.run("HSET h a 1 b 2").await, ":2\r\n");
+        assert_eq!(c.run("HSET h a 1 b").await, "-ERR wrong number of arguments for 'hset' command\r\n");
+        assert_eq!(c.run("HSET h a 3 c 4 c 5").await, ":1\r\n");
+        assert_eq!(c.run("HMSET h x 1").await, "+OK\r\n");
+        assert_eq!(c.run("HMSET h x").await, "-ERR wrong number of arguments for 'hmset' command\r\n");
+        assert_eq!(c.run("HMSET h").await, "-ERR wrong number of arguments for 'hmset' command\r\n");
+        assert_eq!(c.run("HSETNX h a 9").await, ":0\r\n");
+        assert_eq!(c.run("HSETNX h z 9").await, ":1\r\n");
+        assert_eq!(c.run("HSETNX fresh z 9").await, ":1\r\n");
+        assert_eq!(c.run("HGET h a").await, "$1\r\n3\r\n");
+        assert_eq!(c.run("HGET h c").await, "$1\r\n5\r\n");
+        assert_eq!(c.run("HGET h nope").await, "$-1\r\n");
+        assert_eq!(c.run("HGET nokey a").await, "$-1\r\n");
+        assert_eq!(c.run("HMGET h a nope c").await, "*3\r\n$1\r\n3\r\n$-1\r\n$1\r\n5\r\n");
+        assert_eq!(c.run("HMGET nokey a b").await, "*2\r\n$-1\r\n$-1\r\n");
+        assert_eq!(c.run("HLEN h").await, ":5\r\n");
+        assert_eq!(c.run("HLEN nokey").await, ":0\r\n");
+        assert_eq!(c.run("HSTRLEN h a").await, ":1\r\n");
+        assert_eq!(c.run("HSET h long \"hello world\"").await, ":1\r\n");
+        assert_eq!(c.run("HSTRLEN h long").await, ":11\r\n");
+        assert_eq!(c.run("HSTRLEN h nope").await, ":0\r\n");
+        assert_eq!(c.run("HSTRLEN nokey a").await, ":0\r\n");
+        assert_eq!(c.run("HEXISTS h a").await, ":1\r\n");
+        assert_eq!(c.run("HEXISTS h q").await, ":0\r\n");
+        assert_eq!(c.run("HEXISTS nokey q").await, ":0\r\n");
+        assert_eq!(c.run("TYPE h").await, "+hash\r\n");
+        assert_eq!(c.run("HGET h").await, "-ERR wrong number of arguments for 'hget' command\r\n");
+        // Binary-safe fields and values.
+        assert_eq!(c.run_args(vec!["HSET".into(), "bin".into(), Bytes::from_static(b"\0\r\n"), Bytes::from_static(b"\xff")]).await, ":1\r\n");
+        assert_eq!(c.run_args(vec!["HGET".into(), "bin".into(), Bytes::from_static(b"\0\r\n")]).await, "$1\r\n\u{fffd}\r\n");
+        assert_books(&s);
+    }
+
+    #[tokio::test]
+    async fn whole_hash_replies() {
+        let s = server();
+        let mut c = s.client(Role::User);
+        assert_eq!(c.run("HGETALL nokey").await, "*0\r\n");
+        assert_eq!(c.run("HKEYS nokey").await, "*0\r\n");
+        assert_eq!(c.run("HVALS nokey").await, "*0\r\n");
+        assert_eq!(c.run("HSET one a 1").await, ":1\r\n");
+        assert_eq!(c.run("HGETALL one").await, "*2\r\n$1\r\na\r\n$1\r\n1\r\n");
+        assert_eq!(c.run("HKEYS one").await, "*1\r\n$1\r\na\r\n");
+        assert_eq!(c.run("HVALS one").await, "*1\r\n$1\r\n1\r\n");
+        c.run("HSET two a 1 b 2").await;
+        let all = c.run("HGETALL two").await;
+        assert!(all == "*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n" || all == "*4\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\na\r\n$1\r\n1\r\n", "{all}");
+        let keys: HashSet<String> = bulks(&c.run("HKEYS two").await).into_iter().collect();
+        assert_eq!(keys, HashSet::from(["a".to_string(), "b".to_string()]));
+        let vals: HashSet<String> = bulks(&c.run("HVALS two").await).into_iter().collect();
+        assert_eq!(vals, HashSet::from(["1".to_string(), "2".to_string()]));
+        c.resp3();
+        assert_eq!(c.run("HGETALL one").await, "%1\r\n$1\r\na\r\n$1\r\n1\r\n");
+        assert_eq!(c.run("HGETALL nokey").await, "%0\r\n");
+        assert_eq!(c.run("HKEYS one").await, "*1\r\n$1\r\na\r\n");
+        assert_eq!(c.run("HVALS nokey").await, "*0\r\n");
+        assert_eq!(c.run("HGET one b").await, "_\r\n");
+        assert_eq!(c.run("HMGET one a b").await, "*2\r\n$1\r\n1\r\n_\r\n");
+    }
+
+    #[tokio::test]
+    async fn every_command_refuses_other_types() {
+        let s = server();
+        let mut c = s.client(Role::User);
+        c.run("SET s v").await;
+        for cmd in [
+            "HSET s a b", "HMSET s a b", "HSETNX s a b", "HGET s a", "HMGET s a", "HGETALL s", "HDEL s a",
+            "HEXISTS s a", "HKEYS s", "HVALS s", "HLEN s", "HSTRLEN s a", "HINCRBY s a 1", "HINCRBYFLOAT s a 1",
+            "HRANDFIELD s", "HRANDFIELD s 0", "HRANDFIELD s -3 WITHVALUES", "HSCAN s 0", "HSCAN s 0 BAD",
+        ] {
+            assert_eq!(c.run(cmd).await, WRONGTYPE, "{cmd}");
+        }
+        assert_eq!(c.run("GET s").await, "$1\r\nv\r\n");
+        c.run("HSET h a 1").await;
+        assert_eq!(c.run("GET h").await, WRONGTYPE);
+    }
+
+    #[tokio::test]
+    async fn hdel_removes_fields_and_empty_keys() {
+        let s = server();
+        let mut c = s.client(Role::User);
+        assert_eq!(c.run("HDEL nokey a").await, ":0\r\n");
+        assert_eq!(c.run("EXISTS nokey").await, ":0\r\n");
+        c.run("HSET h a 1 b 2 c 3").await;
+        assert_eq!(c.run("HDEL h a nope a").await, ":1\r\n");
+        assert_books(&s);
+        assert_eq!(c.run("HLEN h").await, ":2\r\n");
+        assert_eq!(c.run("HDEL h b c").await, ":2\r\n");
+        assert_eq!(c.run("EXISTS h").await, ":0\r\n");
+        assert_eq!(c.run("HLEN h").await, ":0\r\n");
+        assert_books(&s);
+        assert_eq!(s.state.store.default_region().lock().memory(), 0);
+        // Commands that fail never leave an empty hash behind.
+        assert_eq!(c.run("HINCRBY n f x").await, "-ERR value is not an integer or out of range\r\n");
+        assert_eq!(c.run("EXISTS n").await, ":0\r\n");
+    }
+
+    #[tokio::test]
+    async fn hincrby() {
+        let s = server();
+        let mut c = s.client(Role::User);
+        assert_eq!(c.run("HINCRBY h n 5").await, ":5\r\n");
+        assert_eq!(c.run("HINCRBY h n -7").await, ":-2\r\n");
+        assert_eq!(c.run("HGET h n").await, "$2\r\n-2\r\n");
+        assert_eq!(c.run("HINCRBY h n x").await, "-ERR value is not an integer or out of range\r\n");
+        assert_eq!(c.run("HINCRBY h n 1.5").await, "-ERR value is not an integer or out of range\r\n");
+        assert_eq!(c.run("HINCRBY h n 9223372036854775808").await, "-ERR value is not an integer or out of range\r\n");
+        c.run("HSET h max 9223372036854775807 min -9223372036854775808 t abc sp \" 1\" plus +1 zero 01 e \"\"").await;
+        assert_eq!(c.run("HINCRBY h max 1").await, "-ERR increment or decrement would overflow\r\n");
+        assert_eq!(c.run("HINCRBY h min -1").await, "-ERR increment or decrement would overflow\r\n");
+        assert_eq!(c.run("HINCRBY h max -1").await, ":9223372036854775806\r\n");
+        for field in ["t", "sp", "plus", "zero", "e"] {
+            assert_eq!(c.run(&format!("HINCRBY h {field} 1")).await, "-ERR hash value is not an integer\r\n", "{field}");
+        }
+        assert_books(&s);
+    }
+
+    #[tokio::test]
+    async fn hincrbyfloat() {
+        let s = server();
+        let mut c = s.client(Role::User);
+        assert_eq!(c.run("HINCRBYFLOAT h f 10.50").await, "$4\r\n10.5\r\n");
+        assert_eq!(c.run("HINCRBYFLOAT h f 0.1").await, "$4\r\n10.6\r\n");
+        assert_eq!(c.run("HINCRBYFLOAT h f -0.6").await, "$2\r\n10\r\n");
+        assert_eq!(c.run("HGET h f").await, "$2\r\n10\r\n");
+        assert_eq!(c.run("HINCRBYFLOAT h g 5.0e3").await, "$4\r\n5000\r\n");
+        assert_eq!(c.run("HINCRBYFLOAT h g 2.0E2").await, "$4\r\n5200\r\n");
+        assert_eq!(c.run("HINCRBYFLOAT h x 0x1p3").await, "$1\r\n8\r\n");
+        assert_eq!(c.run("HINCRBYFLOAT h x 0x.8").await, "$3\r\n8.5\r\n");
+        assert_eq!(c.run("HINCRBYFLOAT h tiny 0.00000000000000000001").await, "$1\r\n0\r\n");
+        assert_eq!(c.run("HINCRBYFLOAT h t2 0.000000000000001234567").await, "$19\r\n0.00000000000000123\r\n");
+        assert_eq!(c.run("HINCRBYFLOAT h t3 -0.00000000000000000001").await, "$1\r\n0\r\n");
+        assert_eq!(c.run("HINCRBYFLOAT h f nan").await, "-ERR value is not a valid float\r\n");
+        assert_eq!(c.run("HINCRBYFLOAT h f inf").await, "-ERR value is NaN or Infinity\r\n");
+        assert_eq!(c.run("HINCRBYFLOAT h f -Infinity").await, "-ERR value is NaN or Infinity\r\n");
+        for bad in ["0.2x", "\"\"", "\" 1\"", "\"1 \"", "+-1", "0x", "0x1p", "1e5000"] {
+            assert_eq!(c.run(&format!("HINCRBYFLOAT h f {bad}")).await, "-ERR value is not a valid float\r\n", "{bad}");
+        }
+        c.run("HSET h i inf s abc e \"\" sp \" 1\" n nan hex 0x10 plus +1 big 1.7e308").await;
+        assert_eq!(c.run("HINCRBYFLOAT h i 1").await, "-ERR increment would produce NaN or Infinity\r\n");
+        assert_eq!(c.run("HINCRBYFLOAT h big 1.7e308").await, "-ERR increment would produce NaN or Infinity\r\n");
+        for field in ["s", "e", "sp", "n"] {
+            assert_eq!(c.run(&format!("HINCRBYFLOAT h {field} 1")).await, "-ERR hash value is not a float\r\n", "{field}");
+        }
+        assert_eq!(c.run("HINCRBYFLOAT h hex 1").await, "$2\r\n17\r\n");
+        assert_eq!(c.run("HINCRBYFLOAT h plus 1").await, "$1\r\n2\r\n");
+        assert_eq!(c.run("HINCRBYFLOAT nokey f x").await, "-ERR value is not a valid float\r\n");
+        assert_eq!(c.run("EXISTS nokey").await, ":0\r\n");
+        assert_books(&s);
+    }
+
+    #[test]
+    fn float_parsing_and_formatting_follow_strtold_and_ld2string() {
+        assert_eq!(parse_ld(b"1.5"), Some(1.5));
+        assert_eq!(parse_ld(b".5"), Some(0.5));
+        assert_eq!(parse_ld(b"5."), Some(5.0));
+        assert_eq!(parse_ld(b"-0X1P-1"), Some(-0.5));
+        assert_eq!(parse_ld(b"0xA.8p+1"), Some(21.0));
+        assert_eq!(parse_ld(b"inf"), Some(f64::INFINITY));
+        assert_eq!(parse_ld(b"-INFINITY"), Some(f64::NEG_INFINITY));
+        for bad in [&b""[..], b"nan", b"-nan", b" 1", b"\x0b1", b"1 ", b"1e", b"0x", b"0xg", b"0x1p", b"0x1p+", b"--1", b"1e400", b"infin"] {
+            assert_eq!(parse_ld(bad), None, "{bad:?}");
+        }
+        assert_eq!(format_ld(3.0), "3");
+        assert_eq!(format_ld(-2.5), "-2.5");
+        assert_eq!(format_ld(1e-20), "0");
+        assert_eq!(format_ld(-1e-20), "0");
+        assert_eq!(format_ld(1.5e-17), "0.00000000000000002");
+        assert_eq!(format_ld(1e300).len(), 301);
+    }
+
+    #[tokio::test]
+    async fn hrandfield_without_count() {
+        let s = server();
+        let mut c = s.client(Role::User);
+        assert_eq!(c.run("HRANDFIELD nokey").await, "$-1\r\n");
+        c.run("HSET one a 1").await;
+        assert_eq!(c.run("HRANDFIELD one").await, "$1\r\na\r\n");
+        c.run("HSET h a 1 b 2 c 3").await;
+        let seen: HashSet<String> = distinct_replies(&mut c, "HRANDFIELD h", 200).await;
+        assert_eq!(seen, HashSet::from(["$1\r\na\r\n".into(), "$1\r\nb\r\n".into(), "$1\r\nc\r\n".into()]));
+        c.resp3();
+        assert_eq!(c.run("HRANDFIELD nokey").await, "_\r\n");
+    }
+
+    async fn distinct_replies(c: &mut TestClient, cmd: &str, times: usize) -> HashSet<String> {
+        let mut seen = HashSet::new();
+        for _ in 0..times {
+            seen.insert(c.run(cmd).await);
+        }
+        seen
+    }
+
+    #[tokio::test]
+    async fn hrandfield_with_count() {
+        let s = server();
+        let mut c = s.client(Role::User);
+        // Argument errors come before the key is looked at, in Redis's order.
+        assert_eq!(c.run("HRANDFIELD nokey x").await, "-ERR value is not an integer or out of range\r\n");
+        assert_eq!(c.run("HRANDFIELD nokey 1 foo").await, "-ERR syntax error\r\n");
+        assert_eq!(c.run("HRANDFIELD nokey 1 WITHVALUES extra").await, "-ERR syntax error\r\n");
+        assert_eq!(
+            c.run("HRANDFIELD nokey -9223372036854775808").await,
+            "-ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807\r\n"
+        );
+        assert_eq!(c.run("HRANDFIELD nokey 4611686018427387904 WITHVALUES").await, "-ERR value is out of range\r\n");
+        assert_eq!(c.run("HRANDFIELD nokey -4611686018427387904 WITHVALUES").await, "-ERR value is out of range\r\n");
+        assert_eq!(c.run("HRANDFIELD nokey 4611686018427387903 WITHVALUES").await, "*0\r\n");
+        assert_eq!(c.run("HRANDFIELD nokey -9223372036854775807 WITHVALUES").await, "-ERR value is out of range\r\n");
+        assert_eq!(c.run("HRANDFIELD nokey -9223372036854775807").await, "*0\r\n");
+        assert_eq!(c.run("HRANDFIELD nokey 5").await, "*0\r\n");
+        assert_eq!(c.run("HRANDFIELD nokey -5 withvalues").await, "*0\r\n");
+        assert_eq!(c.run("HRANDFIELD nokey 0").await, "*0\r\n");
+        c.run("HSET one a 1").await;
+        assert_eq!(c.run("HRANDFIELD one 0").await, "*0\r\n");
+        assert_eq!(c.run("HRANDFIELD one 5 WITHVALUES").await, "*2\r\n$1\r\na\r\n$1\r\n1\r\n");
+        assert_eq!(c.run("HRANDFIELD one 1").await, "*1\r\n$1\r\na\r\n");
+        assert_eq!(c.run("HRANDFIELD one -3").await, "*3\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n");
+        assert_eq!(c.run("HRANDFIELD one -2 WITHVALUES").await, "*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\na\r\n$1\r\n1\r\n");
+        // Kuber's bound on repeats (Redis 7.0 would try to build the reply).
+        assert_eq!(c.run("HRANDFIELD one -9223372036854775807").await, "-ERR value is out of range\r\n");
+        assert_eq!(c.run("HRANDFIELD one -1048577").await, "-ERR value is out of range\r\n");
+        assert_eq!(bulks(&c.run("HRANDFIELD one -1048576").await).len(), 1 << 20);
+        fill(&mut c, "h", 20).await;
+        for _ in 0..20 {
+            let fields = bulks(&c.run("HRANDFIELD h 7").await);
+            assert_eq!(fields.len(), 7);
+            assert_eq!(fields.iter().collect::<HashSet<_>>().len(), 7, "positive counts are distinct");
+            let pairs = bulks(&c.run("HRANDFIELD h 5 WITHVALUES").await);
+            assert_eq!(pairs.len(), 10);
+            for pair in pairs.chunks(2) {
+                assert_eq!(pair[1], pair[0].replace('f', "v"));
+            }
+        }
+        assert_eq!(bulks(&c.run("HRANDFIELD h 25").await).len(), 20);
+        let repeats = bulks(&c.run("HRANDFIELD h -100").await);
+        assert_eq!(repeats.len(), 100);
+        assert!(repeats.iter().collect::<HashSet<_>>().len() < 100);
+        c.resp3();
+        assert_eq!(c.run("HRANDFIELD one 3 WITHVALUES").await, "*1\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n");
+        assert_eq!(c.run("HRANDFIELD one -2 WITHVALUES").await, "*2\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n");
+        assert_eq!(c.run("HRANDFIELD one -2").await, "*2\r\n$1\r\na\r\n$1\r\na\r\n");
+    }
+
+    #[tokio::test]
+    async fn hscan_small_hashes_come_whole() {
+        let s = server();
+        let mut c = s.client(Role::User);
+        assert_eq!(c.run("HSCAN nokey x").await, "-ERR invalid cursor\r\n");
+        // A missing key answers an empty scan before the options are read, as in Redis.
+        assert_eq!(c.run("HSCAN nokey 0").await, "*2\r\n$1\r\n0\r\n*0\r\n");
+        assert_eq!(c.run("HSCAN nokey 0 BAD opt").await, "*2\r\n$1\r\n0\r\n*0\r\n");
+        c.run("HSET one a 1").await;
+        let whole = "*2\r\n$1\r\n0\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n";
+        assert_eq!(c.run("HSCAN one 0").await, whole);
+        assert_eq!(c.run("HSCAN one 12345").await, whole);
+        assert_eq!(c.run("HSCAN one -1").await, whole);
+        assert_eq!(c.run("HSCAN one +5").await, whole);
+        assert_eq!(c.run("HSCAN one \"\"").await, whole);
+        assert_eq!(c.run("HSCAN one 0 count 5 match a").await, whole);
+        assert_eq!(c.run("HSCAN one 0 MATCH *").await, whole);
+        assert_eq!(c.run("HSCAN one 0 MATCH b*").await, "*2\r\n$1\r\n0\r\n*0\r\n");
+        assert_eq!(c.run("HSCAN one 18446744073709551616").await, "-ERR invalid cursor\r\n");
+        assert_eq!(c.run("HSCAN one \" 1\"").await, "-ERR invalid cursor\r\n");
+        assert_eq!(c.run("HSCAN one 0x1").await, "-ERR invalid cursor\r\n");
+        assert_eq!(c.run("HSCAN one 0 COUNT 0").await, "-ERR syntax error\r\n");
+        assert_eq!(c.run("HSCAN one 0 COUNT -1").await, "-ERR syntax error\r\n");
+        assert_eq!(c.run("HSCAN one 0 COUNT x").await, "-ERR value is not an integer or out of range\r\n");
+        assert_eq!(c.run("HSCAN one 0 COUNT x BAD").await, "-ERR value is not an integer or out of range\r\n");
+        assert_eq!(c.run("HSCAN one 0 BAD").await, "-ERR syntax error\r\n");
+        assert_eq!(c.run("HSCAN one 0 MATCH").await, "-ERR syntax error\r\n");
+        assert_eq!(c.run("HSCAN one 0 TYPE hash").await, "-ERR syntax error\r\n");
+        fill(&mut c, "h", 128).await;
+        let reply = c.run("HSCAN h 0 COUNT 1").await;
+        assert!(reply.starts_with("*2\r\n$1\r\n0\r\n*256\r\n"), "{reply}");
+        let fields = bulks(&c.run("HSCAN h 0 MATCH f1?").await);
+        assert_eq!(fields.len(), 1 + 20, "cursor, then f10..f19 with values");
+    }
+
+    #[test]
+    fn cursors_parse_like_strtoul() {
+        assert_eq!(parse_cursor(b"0"), Some(0));
+        assert_eq!(parse_cursor(b""), Some(0));
+        assert_eq!(parse_cursor(b"-0"), Some(0));
+        assert_eq!(parse_cursor(b"-1"), Some(u64::MAX));
+        assert_eq!(parse_cursor(b"18446744073709551615"), Some(u64::MAX));
+        for bad in [&b"-"[..], b"+", b" 1", b"1 ", b"18446744073709551616", b"1.0", b"x"] {
+            assert_eq!(parse_cursor(bad), None, "{bad:?}");
+        }
+        assert_ne!(scan_position(b"a"), scan_position(b"b"));
+        assert_eq!(scan_position(b"field"), scan_position(b"field"));
+    }
+
+    /// Runs a full HSCAN, calling `between` after each step; returns every field seen.
+    async fn full_scan(c: &mut TestClient, extra: &str, mut between: impl AsyncStep) -> (Vec<String>, usize) {
+        let mut cursor = "0".to_string();
+        let mut seen = Vec::new();
+        let mut calls = 0;
+        loop {
+            let items = bulks(&c.run(&format!("HSCAN big {cursor} {extra}")).await);
+            calls += 1;
+            cursor = items[0].clone();
+            seen.extend(items[1..].chunks(2).map(|p| p[0].clone()));
+            if cursor == "0" {
+                return (seen, calls);
+            }
+            between.step(c, calls).await;
+        }
+    }
+
+    trait AsyncStep {
+        async fn step(&mut self, c: &mut TestClient, call: usize);
+    }
+
+    struct Idle;
+    impl AsyncStep for Idle {
+        async fn step(&mut self, _: &mut TestClient, _: usize) {}
+    }
+
+    /// Deletes odd fields below 500 and adds new fields while the scan runs.
+    struct Churn;
+    impl AsyncStep for Churn {
+        async fn step(&mut self, c: &mut TestClient, call: usize) {
+            c.run(&format!("HDEL big f{}", call * 2 + 1)).await;
+            c.run(&format!("HSET big new{call} x")).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn hscan_large_hashes_page_without_missing_fields() {
+        let s = server();
+        let mut c = s.client(Role::User);
+        fill(&mut c, "big", 1000).await;
+        let (seen, calls) = full_scan(&mut c, "COUNT 37", Idle).await;
+        assert_eq!(seen.len(), 1000, "each field exactly once");
+        assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 1000);
+        assert!(calls >= 1000 / 37, "{calls} calls");
+        let (seen, calls) = full_scan(&mut c, "", Idle).await;
+        assert_eq!((seen.len(), calls), (1000, 100), "default COUNT is 10");
+        let (seen, _) = full_scan(&mut c, "COUNT 1000", Idle).await;
+        assert_eq!(seen.len(), 1000);
+        let (seen, _) = full_scan(&mut c, "MATCH f99* COUNT 50", Idle).await;
+        let expected: HashSet<String> = ["f99".to_string()].into_iter().chain((990..1000).map(|i| format!("f{i}"))).collect();
+        assert_eq!(seen.into_iter().collect::<HashSet<_>>(), expected);
+        // Fields that exist for the whole scan are all returned despite deletions and growth.
+        let (seen, calls) = full_scan(&mut c, "COUNT 20", Churn).await;
+        let seen: HashSet<String> = seen.into_iter().collect();
+        let deleted: HashSet<String> = (1..=calls).map(|call| format!("f{}", call * 2 + 1)).collect();
+        for i in 0..1000 {
+            let field = format!("f{i}");
+            assert!(deleted.contains(&field) || seen.contains(&field), "missed {field}");
+        }
+        assert_eq!(c.run("HSCAN big 0 COUNT 0").await, "-ERR syntax error\r\n");
+        assert_eq!(c.run("HSCAN big 18446744073709551615 COUNT 5").await.split("\r\n").nth(2), Some("0"));
+        assert_books(&s);
+    }
+
+    #[tokio::test]
+    async fn memory_and_ttl_bookkeeping() {
+        let s = server();
+        let mut c = s.client(Role::User);
+        c.run("HSET h a 1 b 2").await;
+        assert_books(&s);
+        c.run("HSET h a longer-value-than-before").await;
+        assert_books(&s);
+        c.run("HSET h a x").await;
+        c.run("HMSET h c 3 d 4").await;
+        c.run("HSETNX h e 5").await;
+        c.run("HINCRBY h n 1000000").await;
+        c.run("HINCRBYFLOAT h n 0.25").await;
+        c.run("HDEL h b c").await;
+        assert_books(&s);
+        // In-place writes keep the key's TTL.
+        assert_eq!(c.run("EXPIRE h 100").await, ":1\r\n");
+        c.run("HSET h z 1").await;
+        c.run("HDEL h z").await;
+        assert_eq!(c.run("TTL h").await, ":100\r\n");
+        s.clock.advance(100_000);
+        assert_eq!(c.run("HGET h a").await, "$-1\r\n");
+        assert_eq!(c.run("HSET h a 1").await, ":1\r\n");
+        assert_eq!(c.run("TTL h").await, ":-1\r\n");
+        assert_books(&s);
+        // New hashes take the region's default TTL.
+        assert_eq!(c.run("RCREATE sessions \"\" TTL 30").await, "+OK\r\n");
+        assert_eq!(c.run("RSELECT sessions").await, "+OK\r\n");
+        assert_eq!(c.run("HINCRBY counters n 1").await, ":1\r\n");
+        assert_eq!(c.run("TTL counters").await, ":30\r\n");
+    }
+
+    #[tokio::test]
+    async fn reads_count_hits_and_misses() {
+        let s = server();
+        let mut c = s.client(Role::User);
+        c.run("HSET h a 1").await;
+        c.run("HGET h a").await;
+        c.run("HGET h nofield").await;
+        c.run("HLEN nokey").await;
+        c.run("HSCAN nokey 0").await;
+        let stats = s.state.store.default_region().lock().stats;
+        assert_eq!((stats.hits, stats.misses, stats.sets), (2, 2, 1));
+    }
+
+    #[tokio::test]
+    async fn readers_may_read_but_not_write() {
+        let s = server();
+        let mut c = s.client(Role::User);
+        c.run("HSET h a 1").await;
+        let mut r = s.client(Role::Reader);
+        assert_eq!(r.run("HGET h a").await, "$1\r\n1\r\n");
+        assert!(r.run("HSET h a 2").await.starts_with("-NOPERM"));
+        assert!(r.run("HDEL h a").await.starts_with("-NOPERM"));
+    }
+}

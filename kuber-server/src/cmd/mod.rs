@@ -221,6 +221,8 @@ fn exec(state: &ServerState, session: &mut Session) -> Frame {
                         after_write(state, &session.region, spec, args, &reply);
                         reply
                     }
+                    // Redis answers a nil bulk for the moving commands, a nil array for the pops.
+                    table::Blocking::Wait { .. } if matches!(spec.name, "blmove" | "brpoplpush") => Frame::Null,
                     table::Blocking::Wait { .. } => Frame::NullArray,
                 }
             }
@@ -237,20 +239,17 @@ async fn run_blocking(state: &ServerState, session: &mut Session, handler: table
     static NEXT_WAITER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     let id = NEXT_WAITER.fetch_add(1, Ordering::Relaxed);
     let notify = Arc::new(tokio::sync::Notify::new());
+    let spec = table::lookup(&args[0]).map(|i| table::COMMANDS[i]).expect("running command exists");
+    let attempt = |session: &mut Session| {
+        let _gate = state.exec_gate.read();
+        let now = state.store.now();
+        handler(&mut Ctx { state, session, now }, args)
+    };
     let mut deadline = None;
     let mut woken = false;
     loop {
-        let outcome = {
-            let _gate = state.exec_gate.read();
-            let now = state.store.now();
-            handler(&mut Ctx { state, session, now }, args)
-        };
-        let (keys, timeout_ms) = match outcome {
-            table::Blocking::Reply(reply) => {
-                let spec = table::lookup(&args[0]).map(|i| table::COMMANDS[i]).expect("running command exists");
-                after_write(state, &session.region, spec, args, &reply);
-                return reply;
-            }
+        let (keys, timeout_ms) = match attempt(session) {
+            table::Blocking::Reply(reply) => return finish_blocking(state, session, spec, args, reply),
             table::Blocking::Wait { keys, timeout_ms } => (keys, timeout_ms),
         };
         if deadline.is_none() {
@@ -260,12 +259,20 @@ async fn run_blocking(state: &ServerState, session: &mut Session, handler: table
         {
             let mut ks = region.lock();
             for key in &keys {
+                // A client woken once keeps its place at the front of the line.
                 ks.add_waiter(key, store::keyspace::Waiter { id, notify: notify.clone() }, woken);
             }
         }
-        // Removes this client's registrations however the wait ends, including a dropped
-        // connection, so a dead waiter never swallows the wake-up meant for a live one.
-        let guard = WaitGuard { region: region.clone(), keys, id };
+        // Removes this client's registrations however the wait ends; if it ends without using a
+        // wake-up it was handed (timeout, dropped connection), the wake-up goes to the next waiter.
+        let mut guard = WaitGuard { region, keys, id, consumed: false };
+        // A push between the attempt above and the registration woke nobody: look once more now
+        // that any later push will find us queued.
+        if let table::Blocking::Reply(reply) = attempt(session) {
+            guard.consumed = true;
+            drop(guard);
+            return finish_blocking(state, session, spec, args, reply);
+        }
         let expired = match deadline.flatten() {
             Some(at) => tokio::time::timeout_at(at, notify.notified()).await.is_err(),
             None => {
@@ -273,6 +280,7 @@ async fn run_blocking(state: &ServerState, session: &mut Session, handler: table
                 false
             }
         };
+        guard.consumed = !expired;
         drop(guard);
         if expired {
             return Frame::NullArray;
@@ -281,17 +289,27 @@ async fn run_blocking(state: &ServerState, session: &mut Session, handler: table
     }
 }
 
+fn finish_blocking(state: &ServerState, session: &Session, spec: &CommandSpec, args: &[Bytes], reply: Frame) -> Frame {
+    after_write(state, &session.region, spec, args, &reply);
+    reply
+}
+
 struct WaitGuard {
     region: Arc<Region>,
     keys: Vec<Bytes>,
     id: u64,
+    /// The wait ended by using a wake-up (or data was found); nothing to hand on.
+    consumed: bool,
 }
 
 impl Drop for WaitGuard {
     fn drop(&mut self) {
         let mut ks = self.region.lock();
         for key in &self.keys {
-            ks.remove_waiter(key, self.id);
+            let still_queued = ks.remove_waiter(key, self.id);
+            if !still_queued && !self.consumed {
+                ks.signal_ready(key);
+            }
         }
     }
 }

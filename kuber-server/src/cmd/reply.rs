@@ -121,6 +121,13 @@ pub fn debug_unsupported(sub: &[u8]) -> Frame {
     Frame::error(format!("ERR DEBUG {} is not supported by Kuber", printable(sub, 64).to_ascii_uppercase()))
 }
 
+/// A RESP2 subscriber ran something other than subscription commands.
+pub fn subscribed_context(command: &str) -> Frame {
+    Frame::error(format!(
+        "ERR Can't execute '{command}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+    ))
+}
+
 /// `-ERR wrong number of arguments for 'cmd' command`
 pub fn wrong_arity(name: &str) -> Frame {
     Frame::error(format!("ERR wrong number of arguments for '{name}' command"))
@@ -162,3 +169,61 @@ pub fn err_msg(msg: impl std::fmt::Display) -> Frame {
 pub fn printable(b: &[u8], max: usize) -> String {
     String::from_utf8_lossy(&b[..b.len().min(max)]).replace(['\r', '\n'], " ")
 }
+
+/// LPOP/RPOP count that is negative or not an integer.
+pub const LIST_COUNT_POSITIVE: &str = "ERR value is out of range, must be positive";
+/// LSET past either end.
+pub const LIST_INDEX_RANGE: &str = "ERR index out of range";
+/// LPOS RANK 0.
+pub const LIST_RANK_ZERO: &str = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list";
+/// LPOS COUNT negative or not an integer.
+pub const LIST_COUNT_NEGATIVE: &str = "ERR COUNT can't be negative";
+/// LPOS MAXLEN negative or not an integer.
+pub const LIST_MAXLEN_NEGATIVE: &str = "ERR MAXLEN can't be negative";
+/// BLPOP/BRPOP/BLMOVE timeout that is not a number.
+pub const LIST_TIMEOUT_NOT_FLOAT: &str = "ERR timeout is not a float or out of range";
+/// BLPOP/BRPOP/BLMOVE timeout below zero (or too large to represent, as in Redis).
+pub const LIST_TIMEOUT_NEGATIVE: &str = "ERR timeout is negative";
+
+/// HINCRBY on a field whose value is not an integer.
+pub const HASH_NOT_INTEGER: &str = "ERR hash value is not an integer";
+/// HINCRBYFLOAT on a field whose value is not a float.
+pub const HASH_NOT_FLOAT: &str = "ERR hash value is not a float";
+/// HINCRBYFLOAT with an infinite increment.
+pub const HASH_INCR_NAN_OR_INF: &str = "ERR value is NaN or Infinity";
+/// HRANDFIELD count too large (Redis: WITHVALUES past ±LONG_MAX/2; Kuber also caps repeats).
+pub const HASH_OUT_OF_RANGE: &str = "ERR value is out of range";
+/// HRANDFIELD count of i64::MIN (Redis's wording, grammar included).
+pub const HASH_COUNT_RANGE: &str = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+
+/// SPOP with a negative or non-numeric count.
+pub const SET_COUNT_POSITIVE: &str = "ERR value is out of range, must be positive";
+/// SRANDMEMBER with a count of -2^63 (its magnitude does not fit).
+pub const SET_RANDOM_COUNT_RANGE: &str = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+/// SRANDMEMBER with a negative count past Kuber's bound on repeated members (not in Redis).
+pub const SET_TOO_MANY_REPEATS: &str = "ERR value is out of range, a negative count must be at least -1048576";
+/// SINTERCARD with a bad numkeys.
+pub const SET_NUMKEYS: &str = "ERR numkeys should be greater than 0";
+/// SINTERCARD numkeys larger than the arguments that follow.
+pub const SET_NUMKEYS_ARGS: &str = "ERR Number of keys can't be greater than number of args";
+/// SINTERCARD with a bad LIMIT.
+pub const SET_LIMIT_NEGATIVE: &str = "ERR LIMIT can't be negative";
+
+/// ZADD with both NX and XX.
+pub const ZSET_XX_NX: &str = "ERR XX and NX options at the same time are not compatible";
+/// ZADD with GT, LT and NX combined.
+pub const ZSET_GT_LT_NX: &str = "ERR GT, LT, and/or NX options at the same time are not compatible";
+/// ZADD INCR with more than one pair.
+pub const ZSET_INCR_PAIR: &str = "ERR INCR option supports a single increment-element pair";
+/// ZADD INCR / ZINCRBY adding -inf to +inf.
+pub const ZSET_NAN: &str = "ERR resulting score is not a number (NaN)";
+/// A bad score range bound (ZRANGEBYSCORE, ZCOUNT …).
+pub const ZSET_MINMAX_FLOAT: &str = "ERR min or max is not a float";
+/// A bad lex range bound (ZRANGEBYLEX, ZLEXCOUNT …).
+pub const ZSET_MINMAX_LEX: &str = "ERR min or max not valid string range item";
+/// ZRANGE … LIMIT without BYSCORE or BYLEX.
+pub const ZSET_LIMIT_RANK: &str = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
+/// ZRANGE … BYLEX WITHSCORES.
+pub const ZSET_WITHSCORES_LEX: &str = "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
+/// ZPOPMIN/ZPOPMAX with a negative or non-numeric count.
+pub const ZSET_COUNT_POSITIVE: &str = "ERR value is out of range, must be positive";

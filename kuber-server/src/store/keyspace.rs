@@ -324,14 +324,17 @@ impl Keyspace {
         if front { queue.push_front(waiter) } else { queue.push_back(waiter) }
     }
 
-    /// Removes a blocked client's registrations.
-    pub fn remove_waiter(&mut self, key: &[u8], id: u64) {
-        if let Some(queue) = self.waiters.get_mut(key) {
-            queue.retain(|w| w.id != id);
-            if queue.is_empty() {
-                self.waiters.remove(key);
-            }
+    /// Removes a blocked client's registration on `key`. Returns false when it was no longer
+    /// queued, i.e. a push had already handed it the wake-up.
+    pub fn remove_waiter(&mut self, key: &[u8], id: u64) -> bool {
+        let Some(queue) = self.waiters.get_mut(key) else { return false };
+        let before = queue.len();
+        queue.retain(|w| w.id != id);
+        let found = queue.len() != before;
+        if queue.is_empty() {
+            self.waiters.remove(key);
         }
+        found
     }
 
     /// Wakes the longest-waiting client blocked on `key`, if any. Called by commands that add
