@@ -182,7 +182,12 @@ pub struct ReplicationConfig {
 
 impl Default for ReplicationConfig {
     fn default() -> Self {
-        Self { enabled: false, zookeeper: "127.0.0.1:2181".into(), root: "/kuber".into(), node_id: "auto".into() }
+        Self {
+            enabled: false,
+            zookeeper: "127.0.0.1:2181".into(),
+            root: "/kuber".into(),
+            node_id: "auto".into(),
+        }
     }
 }
 
@@ -219,11 +224,18 @@ pub struct ConfigError(String);
 impl Config {
     /// Loads defaults, then `file` (if given, it must exist), then `KUBER_SECTION__KEY` variables
     /// from `env`, then `overrides`.
-    pub fn load(file: Option<&Path>, env: &[(String, String)], overrides: &Overrides) -> Result<Config, ConfigError> {
+    pub fn load(
+        file: Option<&Path>,
+        env: &[(String, String)],
+        overrides: &Overrides,
+    ) -> Result<Config, ConfigError> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(path) = file {
             if !path.exists() {
-                return Err(ConfigError(format!("config file {} does not exist", path.display())));
+                return Err(ConfigError(format!(
+                    "config file {} does not exist",
+                    path.display()
+                )));
             }
             figment = figment.merge(Yaml::file_exact(path));
         }
@@ -232,7 +244,10 @@ impl Config {
         for (name, value) in env {
             if let Some(rest) = name.strip_prefix("KUBER_").filter(|r| r.contains("__")) {
                 let path = rest.to_ascii_lowercase().replace("__", ".");
-                figment = figment.merge(Serialized::global(&format!("kuber.{path}"), env_value(value)));
+                figment = figment.merge(Serialized::global(
+                    &format!("kuber.{path}"),
+                    env_value(value),
+                ));
                 vars.push_str(name);
             }
         }
@@ -262,16 +277,24 @@ impl Config {
 
     /// The users file path in effect.
     pub fn users_file(&self) -> PathBuf {
-        self.kuber.security.users_file.clone().unwrap_or_else(|| self.kuber.server.data_dir.join("users.json"))
+        self.kuber
+            .security
+            .users_file
+            .clone()
+            .unwrap_or_else(|| self.kuber.server.data_dir.join("users.json"))
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
         let server = &self.kuber.server;
         if server.max_clients == 0 {
-            return Err(ConfigError("kuber.server.max_clients must be at least 1".into()));
+            return Err(ConfigError(
+                "kuber.server.max_clients must be at least 1".into(),
+            ));
         }
         if server.proto_max_bulk_len < 1024 {
-            return Err(ConfigError("kuber.server.proto_max_bulk_len must be at least 1024".into()));
+            return Err(ConfigError(
+                "kuber.server.proto_max_bulk_len must be at least 1024".into(),
+            ));
         }
         Ok(())
     }
@@ -303,8 +326,16 @@ fn describe(error: figment::Error) -> String {
         .map(|e| {
             let path = e.path.join(".");
             let what = e.kind.to_string();
-            let origin = e.metadata.as_ref().map(|m| format!(" (from {})", m.name)).unwrap_or_default();
-            if path.is_empty() { format!("{what}{origin}") } else { format!("{what} in `{path}`{origin}") }
+            let origin = e
+                .metadata
+                .as_ref()
+                .map(|m| format!(" (from {})", m.name))
+                .unwrap_or_default();
+            if path.is_empty() {
+                format!("{what}{origin}")
+            } else {
+                format!("{what} in `{path}`{origin}")
+            }
         })
         .collect::<Vec<_>>()
         .join("; ")
@@ -332,33 +363,67 @@ mod tests {
 
     #[test]
     fn layers_file_env_flags() {
-        let f = write("kuber:\n  server: { port: 7000, http_port: 9000 }\n  persistence: { backend: memory, mode: write-through }\n");
-        let env = vec![("KUBER_SERVER__PORT".to_string(), "7001".to_string()), ("KUBER_ADMIN_PASSWORD".into(), "x".into())];
-        let c = Config::load(Some(f.path()), &env, &Overrides { data_dir: Some("/tmp/k".into()), ..Default::default() }).unwrap();
+        let f = write(
+            "kuber:\n  server: { port: 7000, http_port: 9000 }\n  persistence: { backend: memory, mode: write-through }\n",
+        );
+        let env = vec![
+            ("KUBER_SERVER__PORT".to_string(), "7001".to_string()),
+            ("KUBER_ADMIN_PASSWORD".into(), "x".into()),
+        ];
+        let c = Config::load(
+            Some(f.path()),
+            &env,
+            &Overrides {
+                data_dir: Some("/tmp/k".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert_eq!(c.kuber.server.port, 7001);
         assert_eq!(c.kuber.server.http_port, 9000);
         assert_eq!(c.kuber.persistence.backend, Backend::Memory);
         assert_eq!(c.kuber.persistence.mode, PersistenceMode::WriteThrough);
         assert_eq!(c.users_file(), PathBuf::from("/tmp/k/users.json"));
-        let c = Config::load(Some(f.path()), &env, &Overrides { port: Some(1), ..Default::default() }).unwrap();
+        let c = Config::load(
+            Some(f.path()),
+            &env,
+            &Overrides {
+                port: Some(1),
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert_eq!(c.kuber.server.port, 1);
     }
 
     #[test]
     fn unknown_keys_are_named() {
         let f = write("kuber:\n  server: { prot: 7000 }\n");
-        let err = Config::load(Some(f.path()), &[], &Overrides::default()).unwrap_err().to_string();
+        let err = Config::load(Some(f.path()), &[], &Overrides::default())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("prot"), "{err}");
         let env = vec![("KUBER_CACHE__MAX_MEMROY".to_string(), "1".to_string())];
-        let err = Config::load(None, &env, &Overrides::default()).unwrap_err().to_string();
+        let err = Config::load(None, &env, &Overrides::default())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("max_memroy"), "{err}");
     }
 
     #[test]
     fn bad_values_are_errors() {
         let f = write("kuber:\n  persistence: { backend: oracle }\n");
-        let err = Config::load(Some(f.path()), &[], &Overrides::default()).unwrap_err().to_string();
+        let err = Config::load(Some(f.path()), &[], &Overrides::default())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("oracle") || err.contains("backend"), "{err}");
-        assert!(Config::load(Some(Path::new("/nonexistent.yaml")), &[], &Overrides::default()).is_err());
+        assert!(
+            Config::load(
+                Some(Path::new("/nonexistent.yaml")),
+                &[],
+                &Overrides::default()
+            )
+            .is_err()
+        );
     }
 }

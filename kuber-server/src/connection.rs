@@ -15,8 +15,8 @@ use tokio::sync::watch;
 use crate::cmd;
 use crate::pubsub::{Subscriber, frame_size};
 use crate::session::{ClientHandle, Session};
-use tokio::sync::mpsc;
 use crate::state::{ServerState, stopping};
+use tokio::sync::mpsc;
 
 /// Read buffer size; also the minimum free space kept before each read.
 const READ_CHUNK: usize = 16 * 1024;
@@ -58,7 +58,10 @@ async fn write_out(
 
 fn limits(state: &ServerState, session: &Session) -> Limits {
     if session.identity.is_some() {
-        Limits { max_bulk_len: state.live.proto_max_bulk_len.load(Ordering::Relaxed) as usize, ..Limits::default() }
+        Limits {
+            max_bulk_len: state.live.proto_max_bulk_len.load(Ordering::Relaxed) as usize,
+            ..Limits::default()
+        }
     } else {
         Limits::unauthenticated()
     }
@@ -113,7 +116,9 @@ async fn run(
         }
         if executed > 0 {
             state.count_commands(executed);
-            handle.last_interaction_ms.store(state.store.now(), Ordering::Relaxed);
+            handle
+                .last_interaction_ms
+                .store(state.store.now(), Ordering::Relaxed);
         }
         if !output.is_empty() {
             if !write_out(&mut stream, &output, &handle, shutdown).await? {
@@ -136,7 +141,11 @@ async fn run(
             input.reserve(READ_CHUNK);
         }
         // Subscribers wait for messages, so the idle timeout does not apply to them (as in Redis).
-        let idle_secs = if session.subscriptions() > 0 { 0 } else { state.live.idle_timeout_secs.load(Ordering::Relaxed) };
+        let idle_secs = if session.subscriptions() > 0 {
+            0
+        } else {
+            state.live.idle_timeout_secs.load(Ordering::Relaxed)
+        };
         tokio::select! {
             biased;
             read = stream.read_buf(&mut input) => {
@@ -157,7 +166,9 @@ async fn run(
     }
 }
 
-async fn next_message(inbox: &mut Option<(Subscriber, mpsc::UnboundedReceiver<Frame>)>) -> Option<Frame> {
+async fn next_message(
+    inbox: &mut Option<(Subscriber, mpsc::UnboundedReceiver<Frame>)>,
+) -> Option<Frame> {
     match inbox {
         Some((_, receiver)) => receiver.recv().await,
         None => std::future::pending().await,
@@ -168,10 +179,14 @@ async fn next_message(inbox: &mut Option<(Subscriber, mpsc::UnboundedReceiver<Fr
 /// subscriber's output allowance.
 fn take_messages(session: &mut Session, first: Frame, output: &mut BytesMut) {
     let protocol = session.protocol;
-    let Some((subscriber, receiver)) = session.inbox.as_mut() else { return };
+    let Some((subscriber, receiver)) = session.inbox.as_mut() else {
+        return;
+    };
     let mut next = Some(first);
     while let Some(frame) = next {
-        subscriber.queued.fetch_sub(frame_size(&frame), Ordering::AcqRel);
+        subscriber
+            .queued
+            .fetch_sub(frame_size(&frame), Ordering::AcqRel);
         encode(&frame, protocol, output);
         if output.len() >= MAX_PENDING_OUTPUT {
             break;
@@ -184,8 +199,11 @@ fn take_messages(session: &mut Session, first: Frame, output: &mut BytesMut) {
 fn protocol_error_reply(error: &DecodeError, unauthenticated: bool) -> Frame {
     let text = error.to_string();
     let text = if unauthenticated {
-        text.replace("invalid multibulk length", "unauthenticated multibulk length")
-            .replace("invalid bulk length", "unauthenticated bulk length")
+        text.replace(
+            "invalid multibulk length",
+            "unauthenticated multibulk length",
+        )
+        .replace("invalid bulk length", "unauthenticated bulk length")
     } else {
         text
     };

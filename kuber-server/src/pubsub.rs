@@ -36,7 +36,11 @@ impl Subscriber {
             return false;
         }
         if self.queued.fetch_add(size, Ordering::AcqRel) + size > limit {
-            tracing::warn!(client = self.handle.id, limit, "subscriber output buffer limit reached; disconnecting");
+            tracing::warn!(
+                client = self.handle.id,
+                limit,
+                "subscriber output buffer limit reached; disconnecting"
+            );
             self.handle.kill();
             return false;
         }
@@ -78,9 +82,17 @@ impl PubSub {
 
     /// Subscribes `subscriber` to a channel (or a pattern). Returns false if it already was.
     pub fn subscribe(&self, name: &[u8], pattern: bool, subscriber: &Subscriber) -> bool {
-        let map = if pattern { &self.patterns } else { &self.channels };
-        let added =
-            map.write().entry(Bytes::copy_from_slice(name)).or_default().insert(subscriber.handle.id, subscriber.clone()).is_none();
+        let map = if pattern {
+            &self.patterns
+        } else {
+            &self.channels
+        };
+        let added = map
+            .write()
+            .entry(Bytes::copy_from_slice(name))
+            .or_default()
+            .insert(subscriber.handle.id, subscriber.clone())
+            .is_none();
         if added && name.starts_with(KEYSPACE_PREFIX) {
             self.keyspace_listeners.fetch_add(1, Ordering::Relaxed);
         }
@@ -94,9 +106,15 @@ impl PubSub {
 
     /// Removes one subscription. Returns false if there was none.
     pub fn unsubscribe(&self, name: &[u8], pattern: bool, client: u64) -> bool {
-        let map = if pattern { &self.patterns } else { &self.channels };
+        let map = if pattern {
+            &self.patterns
+        } else {
+            &self.channels
+        };
         let mut map = map.write();
-        let Some(subs) = map.get_mut(name) else { return false };
+        let Some(subs) = map.get_mut(name) else {
+            return false;
+        };
         let removed = subs.remove(&client).is_some();
         if subs.is_empty() {
             map.remove(name);
@@ -116,7 +134,11 @@ impl PubSub {
         let mut receivers = 0;
         if let Some(subs) = self.channels.read().get(channel) {
             for sub in subs.values() {
-                let frame = Frame::Push(vec![Frame::bulk("message"), Frame::Bulk(channel_bytes.clone()), Frame::Bulk(message.clone())]);
+                let frame = Frame::Push(vec![
+                    Frame::bulk("message"),
+                    Frame::Bulk(channel_bytes.clone()),
+                    Frame::Bulk(message.clone()),
+                ]);
                 receivers += usize::from(sub.deliver(frame, limit));
             }
         }
@@ -139,8 +161,13 @@ impl PubSub {
 
     /// Active channels (with at least one subscriber) matching `pattern`, sorted.
     pub fn channels(&self, pattern: Option<&[u8]>) -> Vec<Bytes> {
-        let mut names: Vec<Bytes> =
-            self.channels.read().keys().filter(|c| pattern.is_none_or(|p| glob_match(p, c))).cloned().collect();
+        let mut names: Vec<Bytes> = self
+            .channels
+            .read()
+            .keys()
+            .filter(|c| pattern.is_none_or(|p| glob_match(p, c)))
+            .cloned()
+            .collect();
         names.sort();
         names
     }

@@ -50,7 +50,11 @@ pub struct Server {
 impl Server {
     /// Opens the users file (writing one with `admin` on first start), creates the store and binds
     /// the RESP listener. Returns the server and the generated admin password, if one was made.
-    pub async fn build(config: Config, clock: Arc<dyn Clock>, admin_password: Option<String>) -> Result<(Server, Option<String>), ServerError> {
+    pub async fn build(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        admin_password: Option<String>,
+    ) -> Result<(Server, Option<String>), ServerError> {
         let (auth, generated) = Authenticator::open(&config.users_file(), admin_password)?;
         let cache = &config.kuber.cache;
         let limits = StoreLimits {
@@ -60,11 +64,27 @@ impl Server {
         };
         let store = Arc::new(Store::new(limits, clock));
         let addr = format!("{}:{}", config.kuber.server.bind, config.kuber.server.port);
-        let listener = TcpListener::bind(&addr).await.map_err(|source| ServerError::Bind { addr: addr.clone(), source })?;
-        let local_addr = listener.local_addr().map_err(|source| ServerError::Bind { addr, source })?;
+        let listener = TcpListener::bind(&addr)
+            .await
+            .map_err(|source| ServerError::Bind {
+                addr: addr.clone(),
+                source,
+            })?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|source| ServerError::Bind { addr, source })?;
         let state = Arc::new(ServerState::new(config, store, Arc::new(auth)));
-        state.port.store(local_addr.port() as u64, Ordering::Relaxed);
-        Ok((Server { listener, state, local_addr }, generated))
+        state
+            .port
+            .store(local_addr.port() as u64, Ordering::Relaxed);
+        Ok((
+            Server {
+                listener,
+                state,
+                local_addr,
+            },
+            generated,
+        ))
     }
 
     /// The bound RESP address.
@@ -112,12 +132,23 @@ impl Server {
 }
 
 fn admit(state: &Arc<ServerState>, mut stream: tokio::net::TcpStream) {
-    state.stats.connections_received.fetch_add(1, Ordering::Relaxed);
-    let (Ok(peer), Ok(local)) = (stream.peer_addr(), stream.local_addr()) else { return };
+    state
+        .stats
+        .connections_received
+        .fetch_add(1, Ordering::Relaxed);
+    let (Ok(peer), Ok(local)) = (stream.peer_addr(), stream.local_addr()) else {
+        return;
+    };
     // Registered here, before the task runs, so that a burst of connects is counted at once.
     let max = state.live.max_clients.load(Ordering::Relaxed);
-    let Some(handle) = state.clients.register_within(max, peer, local, state.store.now()) else {
-        state.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
+    let Some(handle) = state
+        .clients
+        .register_within(max, peer, local, state.store.now())
+    else {
+        state
+            .stats
+            .rejected_connections
+            .fetch_add(1, Ordering::Relaxed);
         tokio::spawn(async move {
             let reply = format!("-{}\r\n", crate::cmd::reply::MAX_CLIENTS);
             let _ = stream.write_all(reply.as_bytes()).await;

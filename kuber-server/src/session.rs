@@ -13,8 +13,8 @@ use tokio::sync::Notify;
 
 use crate::auth::Identity;
 use crate::pubsub::{PubSub, Subscriber};
-use kuber_protocol::Frame;
 use crate::store::Region;
+use kuber_protocol::Frame;
 
 /// What other connections may read about a client; changed only by rare commands.
 #[derive(Clone, Debug, Default)]
@@ -82,7 +82,13 @@ pub struct ClientRegistry {
 
 impl ClientRegistry {
     /// Registers a new connection unless `max` clients are already registered.
-    pub fn register_within(&self, max: usize, peer: SocketAddr, local: SocketAddr, now_ms: u64) -> Option<Arc<ClientHandle>> {
+    pub fn register_within(
+        &self,
+        max: usize,
+        peer: SocketAddr,
+        local: SocketAddr,
+        now_ms: u64,
+    ) -> Option<Arc<ClientHandle>> {
         let mut clients = self.clients.lock();
         if clients.len() >= max {
             return None;
@@ -108,7 +114,11 @@ impl ClientRegistry {
             created_ms: now_ms,
             last_interaction_ms: AtomicU64::new(now_ms),
             last_command: AtomicUsize::new(usize::MAX),
-            meta: Mutex::new(ClientMeta { region: crate::store::DEFAULT_REGION.into(), resp: 2, ..Default::default() }),
+            meta: Mutex::new(ClientMeta {
+                region: crate::store::DEFAULT_REGION.into(),
+                resp: 2,
+                ..Default::default()
+            }),
             killed: AtomicBool::new(false),
             kill: Notify::new(),
         })
@@ -170,7 +180,12 @@ pub struct Session {
 impl Session {
     /// A fresh, unauthenticated session in `region`.
     pub fn new(handle: Arc<ClientHandle>, region: Arc<Region>) -> Self {
-        Self { handle, identity: None, region, protocol: ProtocolVersion::Resp2, close_after_reply: false,
+        Self {
+            handle,
+            identity: None,
+            region,
+            protocol: ProtocolVersion::Resp2,
+            close_after_reply: false,
             close_without_reply: false,
             multi: None,
             multi_failed: false,
@@ -192,10 +207,17 @@ impl Session {
     pub fn subscriber(&mut self) -> Subscriber {
         if self.inbox.is_none() {
             let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
-            let subscriber = Subscriber { sender, queued: Arc::new(AtomicUsize::new(0)), handle: self.handle.clone() };
+            let subscriber = Subscriber {
+                sender,
+                queued: Arc::new(AtomicUsize::new(0)),
+                handle: self.handle.clone(),
+            };
             self.inbox = Some((subscriber, receiver));
         }
-        self.inbox.as_ref().map(|(s, _)| s.clone()).expect("created above")
+        self.inbox
+            .as_ref()
+            .map(|(s, _)| s.clone())
+            .expect("created above")
     }
 
     /// Removes every subscription from `broker`.
@@ -231,7 +253,11 @@ impl Session {
 
     /// Switches the reply protocol.
     pub fn set_protocol(&mut self, protocol: ProtocolVersion) {
-        self.handle.meta.lock().resp = if protocol == ProtocolVersion::Resp3 { 3 } else { 2 };
+        self.handle.meta.lock().resp = if protocol == ProtocolVersion::Resp3 {
+            3
+        } else {
+            2
+        };
         self.protocol = protocol;
     }
 }

@@ -114,7 +114,8 @@ impl ServerState {
 
     /// Keeps the store's event recording in step with the keyspace-event subscriptions.
     pub fn refresh_keyspace_events(&self) {
-        self.store.set_keyspace_events(self.pubsub.wants_keyspace_events());
+        self.store
+            .set_keyspace_events(self.pubsub.wants_keyspace_events());
     }
 
     /// Publishes the keyspace events recorded in every region (after active expiry).
@@ -132,6 +133,8 @@ impl ServerState {
 
     /// Adds to the command counter.
     pub fn count_commands(&self, n: u64) {
-        self.stats.commands_processed.fetch_add(n, Ordering::Relaxed);
+        self.stats
+            .commands_processed
+            .fetch_add(n, Ordering::Relaxed);
     }
 }

@@ -94,7 +94,10 @@ pub struct Authenticator {
 impl Authenticator {
     /// Opens the users file, writing one with `admin` if it does not exist. Returns the generated
     /// admin password when one was made (to be printed once).
-    pub fn open(path: &Path, admin_password: Option<String>) -> Result<(Self, Option<String>), AuthError> {
+    pub fn open(
+        path: &Path,
+        admin_password: Option<String>,
+    ) -> Result<(Self, Option<String>), AuthError> {
         let (users, generated) = if path.exists() {
             (users::load(path)?, None)
         } else {
@@ -134,15 +137,26 @@ impl Authenticator {
 
     /// Checks a username and password. On failure waits as long as the throttle asks before
     /// returning, so a client hammering AUTH slows only itself.
-    pub async fn authenticate(self: &Arc<Self>, username: &str, password: &[u8], peer: IpAddr) -> Option<Identity> {
+    pub async fn authenticate(
+        self: &Arc<Self>,
+        username: &str,
+        password: &[u8],
+        peer: IpAddr,
+    ) -> Option<Identity> {
         let record = self.users.read().get(username).cloned();
         let identity = match record {
             Some(user) if user.enabled => {
                 let digest = self.digest(username, password);
-                let cached = self.verified.lock().get(username).is_some_and(|d| bool::from(d.ct_eq(&digest)));
+                let cached = self
+                    .verified
+                    .lock()
+                    .get(username)
+                    .is_some_and(|d| bool::from(d.ct_eq(&digest)));
                 let ok = cached || {
                     let (password, hash) = (password.to_vec(), user.password.clone());
-                    tokio::task::spawn_blocking(move || password::verify_password(&password, &hash)).await.unwrap_or(false)
+                    tokio::task::spawn_blocking(move || password::verify_password(&password, &hash))
+                        .await
+                        .unwrap_or(false)
                 };
                 if ok {
                     self.verified.lock().insert(username.to_string(), digest);
@@ -154,7 +168,10 @@ impl Authenticator {
             }
             _ => {
                 let (password, hash) = (password.to_vec(), self.dummy_hash.clone());
-                let _ = tokio::task::spawn_blocking(move || password::verify_password(&password, &hash)).await;
+                let _ = tokio::task::spawn_blocking(move || {
+                    password::verify_password(&password, &hash)
+                })
+                .await;
                 None
             }
         };

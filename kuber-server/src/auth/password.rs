@@ -1,12 +1,17 @@
 //! Password hashing: Argon2id PHC strings for new hashes, Argon2 or bcrypt hashes accepted on load.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 
 /// Hashes `password` with Argon2id and a random salt, returning the PHC string.
 pub fn hash_password(password: &[u8]) -> String {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default().hash_password(password, &salt).expect("Argon2 with default parameters cannot fail").to_string()
+    Argon2::default()
+        .hash_password(password, &salt)
+        .expect("Argon2 with default parameters cannot fail")
+        .to_string()
 }
 
 /// True when `stored` looks like a supported hash (and not a clear-text password).

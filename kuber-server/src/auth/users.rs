@@ -39,16 +39,23 @@ struct UsersFile {
 
 /// Reads and validates a users file.
 pub fn load(path: &Path) -> Result<HashMap<String, UserRecord>, AuthError> {
-    let text = std::fs::read_to_string(path).map_err(|e| AuthError::Io(path.display().to_string(), e))?;
-    let file: UsersFile =
-        serde_json::from_str(&text).map_err(|e| AuthError::Format(path.display().to_string(), e.to_string()))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| AuthError::Io(path.display().to_string(), e))?;
+    let file: UsersFile = serde_json::from_str(&text)
+        .map_err(|e| AuthError::Format(path.display().to_string(), e.to_string()))?;
     let mut users = HashMap::new();
     for user in file.users {
         if !is_supported_hash(&user.password) {
-            return Err(AuthError::ClearTextPassword { path: path.display().to_string(), username: user.username });
+            return Err(AuthError::ClearTextPassword {
+                path: path.display().to_string(),
+                username: user.username,
+            });
         }
         if users.insert(user.username.clone(), user).is_some() {
-            return Err(AuthError::Format(path.display().to_string(), "a username appears twice".into()));
+            return Err(AuthError::Format(
+                path.display().to_string(),
+                "a username appears twice".into(),
+            ));
         }
     }
     Ok(users)
@@ -75,11 +82,18 @@ pub fn save(path: &Path, users: &HashMap<String, UserRecord>) -> Result<(), Auth
 
 /// Writes a users file holding only `admin`. Returns the users and, when no password was given,
 /// the generated one (to be printed once; it is stored only as a hash).
-pub fn bootstrap(path: &Path, admin_password: Option<String>) -> Result<(HashMap<String, UserRecord>, Option<String>), AuthError> {
+pub fn bootstrap(
+    path: &Path,
+    admin_password: Option<String>,
+) -> Result<(HashMap<String, UserRecord>, Option<String>), AuthError> {
     let (password, generated) = match admin_password.filter(|p| !p.is_empty()) {
         Some(p) => (p, false),
         None => {
-            let p: String = rand::rng().sample_iter(&Alphanumeric).take(24).map(char::from).collect();
+            let p: String = rand::rng()
+                .sample_iter(&Alphanumeric)
+                .take(24)
+                .map(char::from)
+                .collect();
             (p, true)
         }
     };
@@ -118,9 +132,16 @@ mod tests {
     fn clear_text_passwords_are_refused_with_advice() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("users.json");
-        std::fs::write(&path, r#"{"users":[{"username":"bob","password":"hunter2","roles":["USER"]}]}"#).unwrap();
+        std::fs::write(
+            &path,
+            r#"{"users":[{"username":"bob","password":"hunter2","roles":["USER"]}]}"#,
+        )
+        .unwrap();
         let err = load(&path).unwrap_err().to_string();
-        assert!(err.contains("bob") && err.contains("kuber-server hash-password"), "{err}");
+        assert!(
+            err.contains("bob") && err.contains("kuber-server hash-password"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -71,7 +71,9 @@ pub fn expiry_at(unit: &[u8], value: &[u8], now: u64, cmd: &str) -> Result<u64, 
     }
     let invalid = || reply::invalid_expire(cmd);
     let at = if is(unit, "EX") {
-        n.checked_mul(1000).and_then(|ms| ms.checked_add(now as i64)).ok_or_else(invalid)?
+        n.checked_mul(1000)
+            .and_then(|ms| ms.checked_add(now as i64))
+            .ok_or_else(invalid)?
     } else if is(unit, "PX") {
         n.checked_add(now as i64).ok_or_else(invalid)?
     } else if is(unit, "EXAT") {

@@ -74,8 +74,17 @@ pub(super) async fn auth(state: &ServerState, session: &mut Session, args: &[Byt
     login(state, session, &username, password).await
 }
 
-async fn login(state: &ServerState, session: &mut Session, username: &str, password: &[u8]) -> Frame {
-    match state.auth.authenticate(username, password, session.handle.peer.ip()).await {
+async fn login(
+    state: &ServerState,
+    session: &mut Session,
+    username: &str,
+    password: &[u8],
+) -> Frame {
+    match state
+        .auth
+        .authenticate(username, password, session.handle.peer.ip())
+        .await
+    {
         Some(identity) => {
             tracing::debug!(user = %identity.username, peer = %session.handle.peer, "client authenticated");
             session.set_identity(Some(identity));
@@ -131,7 +140,11 @@ pub(super) async fn hello(state: &ServerState, session: &mut Session, args: &[By
         session.handle.meta.lock().name = (!name.is_empty()).then_some(name);
     }
     session.set_protocol(protocol);
-    let proto = if protocol == ProtocolVersion::Resp3 { 3 } else { 2 };
+    let proto = if protocol == ProtocolVersion::Resp3 {
+        3
+    } else {
+        2
+    };
     Frame::Map(vec![
         (Frame::bulk("server"), Frame::bulk("redis")),
         (Frame::bulk("version"), Frame::bulk(REDIS_VERSION)),
@@ -151,12 +164,22 @@ fn valid_client_name(name: &[u8]) -> bool {
 /// One `CLIENT LIST` line.
 pub(super) fn client_line(handle: &ClientHandle, now_ms: u64) -> String {
     let meta = handle.meta.lock().clone();
-    let cmd = table::COMMANDS.get(handle.last_command.load(Ordering::Relaxed)).map_or("NULL", |c| c.name);
-    let db = match meta.region.strip_prefix("db").and_then(|n| n.parse::<u64>().ok()) {
+    let cmd = table::COMMANDS
+        .get(handle.last_command.load(Ordering::Relaxed))
+        .map_or("NULL", |c| c.name);
+    let db = match meta
+        .region
+        .strip_prefix("db")
+        .and_then(|n| n.parse::<u64>().ok())
+    {
         Some(n) => n,
         None => 0,
     };
-    let show = |b: &Option<Bytes>| b.as_ref().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+    let show = |b: &Option<Bytes>| {
+        b.as_ref()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default()
+    };
     format!(
         "id={} addr={} laddr={} fd=0 name={} age={} idle={} flags=N db={} region={} sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
         handle.id,
@@ -177,16 +200,26 @@ pub(super) fn client_line(handle: &ClientHandle, now_ms: u64) -> String {
 
 const CLIENT_HELP: &[&str] = &[
     "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-    "ID", "    Return the ID of the current connection.",
-    "GETNAME", "    Return the name of the current connection.",
-    "SETNAME <name>", "    Assign the name <name> to the current connection.",
-    "SETINFO <LIB-NAME|LIB-VER> <value>", "    Set client library name or version.",
-    "LIST [TYPE normal] [ID id ...]", "    Return information about client connections.",
-    "INFO", "    Return information about the current client connection.",
-    "KILL <ip:port> | KILL <option> <value> [...]", "    Kill connections (ADMIN). Options: ID, ADDR, LADDR, USER, SKIPME.",
-    "NO-EVICT (ON|OFF)", "    Accepted for compatibility.",
-    "NO-TOUCH (ON|OFF)", "    Accepted for compatibility.",
-    "HELP", "    Print this help.",
+    "ID",
+    "    Return the ID of the current connection.",
+    "GETNAME",
+    "    Return the name of the current connection.",
+    "SETNAME <name>",
+    "    Assign the name <name> to the current connection.",
+    "SETINFO <LIB-NAME|LIB-VER> <value>",
+    "    Set client library name or version.",
+    "LIST [TYPE normal] [ID id ...]",
+    "    Return information about client connections.",
+    "INFO",
+    "    Return information about the current client connection.",
+    "KILL <ip:port> | KILL <option> <value> [...]",
+    "    Kill connections (ADMIN). Options: ID, ADDR, LADDR, USER, SKIPME.",
+    "NO-EVICT (ON|OFF)",
+    "    Accepted for compatibility.",
+    "NO-TOUCH (ON|OFF)",
+    "    Accepted for compatibility.",
+    "HELP",
+    "    Print this help.",
 ];
 
 pub(super) fn client(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
@@ -196,7 +229,12 @@ pub(super) fn client(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     if is(sub, "ID") && args.len() == 2 {
         Frame::Integer(handle.id as i64)
     } else if is(sub, "GETNAME") && args.len() == 2 {
-        handle.meta.lock().name.clone().map_or(Frame::Null, Frame::Bulk)
+        handle
+            .meta
+            .lock()
+            .name
+            .clone()
+            .map_or(Frame::Null, Frame::Bulk)
     } else if is(sub, "SETNAME") && args.len() == 3 {
         if !valid_client_name(&args[2]) {
             return err(reply::BAD_CLIENT_NAME);
@@ -221,7 +259,11 @@ pub(super) fn client(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         let mut i = 2;
         while i < args.len() {
             if is(&args[i], "TYPE") && i + 1 < args.len() {
-                if !is(&args[i + 1], "normal") && !is(&args[i + 1], "pubsub") && !is(&args[i + 1], "master") && !is(&args[i + 1], "replica") {
+                if !is(&args[i + 1], "normal")
+                    && !is(&args[i + 1], "pubsub")
+                    && !is(&args[i + 1], "master")
+                    && !is(&args[i + 1], "replica")
+                {
                     return reply::unknown_client_type(&args[i + 1]);
                 }
                 i += 2;
@@ -246,16 +288,26 @@ pub(super) fn client(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
                 out.push('\n');
             }
         }
-        Frame::Verbatim { format: *b"txt", text: out.into() }
+        Frame::Verbatim {
+            format: *b"txt",
+            text: out.into(),
+        }
     } else if is(sub, "INFO") && args.len() == 2 {
-        Frame::Verbatim { format: *b"txt", text: format!("{}\n", client_line(&handle, now)).into() }
+        Frame::Verbatim {
+            format: *b"txt",
+            text: format!("{}\n", client_line(&handle, now)).into(),
+        }
     } else if is(sub, "KILL") && args.len() >= 3 {
         if ctx.role() != crate::auth::Role::Admin {
             return ctx.noperm("client|kill");
         }
         client_kill(ctx, args)
     } else if (is(sub, "NO-EVICT") || is(sub, "NO-TOUCH")) && args.len() == 3 {
-        if is(&args[2], "ON") || is(&args[2], "OFF") { Frame::ok() } else { err(reply::SYNTAX) }
+        if is(&args[2], "ON") || is(&args[2], "OFF") {
+            Frame::ok()
+        } else {
+            err(reply::SYNTAX)
+        }
     } else if is(sub, "HELP") && args.len() == 2 {
         Frame::Array(CLIENT_HELP.iter().map(|l| Frame::simple(l)).collect())
     } else {
@@ -308,10 +360,15 @@ fn client_kill(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     }
     let mut killed = 0;
     for client in &clients {
-        let user_matches = || user.as_deref().is_none_or(|u| client.meta.lock().user.as_deref() == Some(u));
+        let user_matches = || {
+            user.as_deref()
+                .is_none_or(|u| client.meta.lock().user.as_deref() == Some(u))
+        };
         if id.is_some_and(|id| id != client.id)
             || addr.as_ref().is_some_and(|a| *a != client.peer.to_string())
-            || laddr.as_ref().is_some_and(|a| *a != client.local.to_string())
+            || laddr
+                .as_ref()
+                .is_some_and(|a| *a != client.local.to_string())
             || !user_matches()
             || (skip_me && client.id == me)
             || client.is_killed()
@@ -343,11 +400,23 @@ mod tests {
         let mut c = s.anonymous();
         assert_eq!(c.run("PING").await, "-NOAUTH Authentication required.\r\n");
         assert_eq!(c.run("GET k").await, "-NOAUTH Authentication required.\r\n");
-        assert_eq!(c.run("NOSUCH").await, "-ERR unknown command 'NOSUCH', with args beginning with: \r\n");
-        assert_eq!(c.run("AUTH wrong").await, "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
-        assert_eq!(c.run("AUTH admin wrong").await, "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+        assert_eq!(
+            c.run("NOSUCH").await,
+            "-ERR unknown command 'NOSUCH', with args beginning with: \r\n"
+        );
+        assert_eq!(
+            c.run("AUTH wrong").await,
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n"
+        );
+        assert_eq!(
+            c.run("AUTH admin wrong").await,
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n"
+        );
         assert_eq!(c.run("AUTH a b c").await, "-ERR syntax error\r\n");
-        assert_eq!(c.run("HELLO 3").await.split("\r\n").next().unwrap(), "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+        assert_eq!(
+            c.run("HELLO 3").await.split("\r\n").next().unwrap(),
+            "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
+        );
         assert_eq!(c.run("AUTH admin secret").await, "+OK\r\n");
         assert_eq!(c.run("PING").await, "+PONG\r\n");
         assert_eq!(c.run("RESET").await, "+RESET\r\n");
@@ -364,13 +433,25 @@ mod tests {
         assert!(reply.starts_with("%8\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\nproto\r\n:3\r\n"), "{reply}");
         assert_eq!(c.run("CLIENT GETNAME").await, "$4\r\napp1\r\n");
         assert_eq!(c.run("GET nope").await, "_\r\n");
-        assert_eq!(c.run("HELLO 4").await, "-NOPROTO unsupported protocol version\r\n");
-        assert_eq!(c.run("HELLO x").await, "-ERR Protocol version is not an integer or out of range\r\n");
-        assert_eq!(c.run("HELLO 3 FOO").await, "-ERR Syntax error in HELLO option 'FOO'\r\n");
+        assert_eq!(
+            c.run("HELLO 4").await,
+            "-NOPROTO unsupported protocol version\r\n"
+        );
+        assert_eq!(
+            c.run("HELLO x").await,
+            "-ERR Protocol version is not an integer or out of range\r\n"
+        );
+        assert_eq!(
+            c.run("HELLO 3 FOO").await,
+            "-ERR Syntax error in HELLO option 'FOO'\r\n"
+        );
         assert!(c.run("HELLO 2").await.starts_with("*16\r\n"));
         assert_eq!(c.run("GET nope").await, "$-1\r\n");
         let mut other = s.anonymous();
-        assert_eq!(other.run("HELLO 3 AUTH admin nope").await, "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+        assert_eq!(
+            other.run("HELLO 3 AUTH admin nope").await,
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n"
+        );
     }
 
     #[tokio::test]
@@ -378,10 +459,16 @@ mod tests {
         let s = server();
         let mut c = s.client(Role::Reader);
         assert_eq!(c.run("PING hello").await, "$5\r\nhello\r\n");
-        assert_eq!(c.run("PING a b").await, "-ERR wrong number of arguments for 'ping' command\r\n");
+        assert_eq!(
+            c.run("PING a b").await,
+            "-ERR wrong number of arguments for 'ping' command\r\n"
+        );
         assert_eq!(c.run("ECHO \"a b\"").await, "$3\r\na b\r\n");
         assert_eq!(c.run("SELECT 0").await, "+OK\r\n");
-        assert_eq!(c.run("SELECT 5").await, "-ERR region 'db5' does not exist\r\n");
+        assert_eq!(
+            c.run("SELECT 5").await,
+            "-ERR region 'db5' does not exist\r\n"
+        );
         let mut user = s.client(Role::User);
         assert_eq!(user.run("SELECT 5").await, "+OK\r\n");
         assert_eq!(user.session.region.name(), "db5");
@@ -394,21 +481,39 @@ mod tests {
         let id = c.session.handle.id;
         assert_eq!(c.run("CLIENT ID").await, format!(":{id}\r\n"));
         assert_eq!(c.run("CLIENT GETNAME").await, "$-1\r\n");
-        assert_eq!(c.run("CLIENT SETNAME \"a b\"").await, "-ERR Client names cannot contain spaces, newlines or special characters.\r\n");
+        assert_eq!(
+            c.run("CLIENT SETNAME \"a b\"").await,
+            "-ERR Client names cannot contain spaces, newlines or special characters.\r\n"
+        );
         assert_eq!(c.run("CLIENT SETNAME worker").await, "+OK\r\n");
         assert_eq!(c.run("CLIENT SETINFO LIB-NAME redis-py").await, "+OK\r\n");
         assert_eq!(c.run("CLIENT SETINFO LIB-VER 5.0").await, "+OK\r\n");
         assert_eq!(c.run("CLIENT NO-EVICT on").await, "+OK\r\n");
         let list = c.run("CLIENT LIST").await;
-        assert!(list.contains(&format!("id={id} ")) && list.contains("name=worker") && list.contains("lib-name=redis-py") && list.contains("user=app"), "{list}");
+        assert!(
+            list.contains(&format!("id={id} "))
+                && list.contains("name=worker")
+                && list.contains("lib-name=redis-py")
+                && list.contains("user=app"),
+            "{list}"
+        );
         assert!(c.run("CLIENT INFO").await.contains("cmd=client"));
-        assert_eq!(c.run("CLIENT KILL ID 1").await, "-NOPERM User app has no permissions to run the 'client|kill' command\r\n");
-        assert_eq!(c.run("CLIENT NOPE").await, "-ERR unknown subcommand 'NOPE'. Try CLIENT HELP.\r\n");
+        assert_eq!(
+            c.run("CLIENT KILL ID 1").await,
+            "-NOPERM User app has no permissions to run the 'client|kill' command\r\n"
+        );
+        assert_eq!(
+            c.run("CLIENT NOPE").await,
+            "-ERR unknown subcommand 'NOPE'. Try CLIENT HELP.\r\n"
+        );
         assert!(c.run("CLIENT HELP").await.starts_with('*'));
         let mut admin = s.client(Role::Admin);
         assert_eq!(admin.run(&format!("CLIENT KILL ID {id}")).await, ":1\r\n");
         assert!(c.session.handle.is_killed());
-        assert_eq!(admin.run("CLIENT KILL 10.0.0.1:1").await, "-ERR No such client\r\n");
+        assert_eq!(
+            admin.run("CLIENT KILL 10.0.0.1:1").await,
+            "-ERR No such client\r\n"
+        );
         assert_eq!(admin.run("CLIENT KILL USER nobody").await, ":0\r\n");
     }
 }

@@ -11,19 +11,28 @@ use crate::store::{ScanFilter, Value};
 
 pub(super) fn del(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     let mut ks = ctx.session.region.lock();
-    let removed = args[1..].iter().filter(|key| ks.remove(key, ctx.now).is_some()).count();
+    let removed = args[1..]
+        .iter()
+        .filter(|key| ks.remove(key, ctx.now).is_some())
+        .count();
     Frame::Integer(removed as i64)
 }
 
 pub(super) fn exists(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     let mut ks = ctx.session.region.lock();
-    let found = args[1..].iter().filter(|key| ks.peek(key, ctx.now).is_some()).count();
+    let found = args[1..]
+        .iter()
+        .filter(|key| ks.peek(key, ctx.now).is_some())
+        .count();
     Frame::Integer(found as i64)
 }
 
 pub(super) fn type_of(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     let mut ks = ctx.session.region.lock();
-    Frame::simple(ks.peek(&args[1], ctx.now).map_or("none", |e| e.value.type_name()))
+    Frame::simple(
+        ks.peek(&args[1], ctx.now)
+            .map_or("none", |e| e.value.type_name()),
+    )
 }
 
 /// EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT with NX | XX | GT | LT.
@@ -55,7 +64,10 @@ pub(super) fn expire(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     }
     let invalid = || reply::invalid_expire(&name);
     let at: i64 = match name.as_str() {
-        "expire" => match n.checked_mul(1000).and_then(|ms| ms.checked_add(ctx.now as i64)) {
+        "expire" => match n
+            .checked_mul(1000)
+            .and_then(|ms| ms.checked_add(ctx.now as i64))
+        {
             Some(at) => at,
             None => return invalid(),
         },
@@ -127,11 +139,19 @@ pub(super) fn persist(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
 
 pub(super) fn keys(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     let ks = ctx.session.region.lock();
-    Frame::Array(ks.keys(&args[1], ctx.now).into_iter().map(Frame::Bulk).collect())
+    Frame::Array(
+        ks.keys(&args[1], ctx.now)
+            .into_iter()
+            .map(Frame::Bulk)
+            .collect(),
+    )
 }
 
 pub(super) fn scan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
-    let Some(cursor) = std::str::from_utf8(&args[1]).ok().and_then(|s| s.parse::<u64>().ok()) else {
+    let Some(cursor) = std::str::from_utf8(&args[1])
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+    else {
         return err(reply::INVALID_CURSOR);
     };
     let mut count = 10usize;
@@ -175,7 +195,11 @@ pub(super) fn rename(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         return err(reply::NO_SUCH_KEY);
     }
     if src == dst {
-        return if only_new { Frame::Integer(0) } else { Frame::ok() };
+        return if only_new {
+            Frame::Integer(0)
+        } else {
+            Frame::ok()
+        };
     }
     if only_new && ks.peek(dst, ctx.now).is_some() {
         return Frame::Integer(0);
@@ -184,7 +208,11 @@ pub(super) fn rename(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     ks.remove(dst, ctx.now);
     entry.key = Bytes::copy_from_slice(dst);
     ks.put_entry(entry, ctx.now);
-    if only_new { Frame::Integer(1) } else { Frame::ok() }
+    if only_new {
+        Frame::Integer(1)
+    } else {
+        Frame::ok()
+    }
 }
 
 pub(super) fn randomkey(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Frame {
@@ -194,7 +222,10 @@ pub(super) fn randomkey(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Frame {
 
 pub(super) fn touch(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     let mut ks = ctx.session.region.lock();
-    let found = args[1..].iter().filter(|key| ks.get_mut(key, ctx.now).is_some()).count();
+    let found = args[1..]
+        .iter()
+        .filter(|key| ks.get_mut(key, ctx.now).is_some())
+        .count();
     Frame::Integer(found as i64)
 }
 
@@ -295,7 +326,9 @@ pub(super) fn object(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     if is(sub, "HELP") && args.len() == 2 {
         return Frame::Array(OBJECT_HELP.iter().map(|l| Frame::simple(l)).collect());
     }
-    let known = ["ENCODING", "FREQ", "IDLETIME", "REFCOUNT"].iter().any(|s| is(sub, s));
+    let known = ["ENCODING", "FREQ", "IDLETIME", "REFCOUNT"]
+        .iter()
+        .any(|s| is(sub, s));
     if !known || args.len() != 3 {
         return reply::unknown_subcommand("object", sub);
     }
@@ -349,10 +382,22 @@ mod tests {
         assert_eq!(c.run("PEXPIRE k 1500 LT").await, ":1\r\n");
         assert_eq!(c.run("PTTL k").await, ":1500\r\n");
         assert_eq!(c.run("TTL k").await, ":2\r\n");
-        assert_eq!(c.run("EXPIRE k 10 NX XX").await, "-ERR NX and XX, GT or LT options at the same time are not compatible\r\n");
-        assert_eq!(c.run("EXPIRE k 10 GT LT").await, "-ERR GT and LT options at the same time are not compatible\r\n");
-        assert_eq!(c.run("EXPIRE k 10 YY").await, "-ERR Unsupported option YY\r\n");
-        assert_eq!(c.run("EXPIRE k 9223372036854775807").await, "-ERR invalid expire time in 'expire' command\r\n");
+        assert_eq!(
+            c.run("EXPIRE k 10 NX XX").await,
+            "-ERR NX and XX, GT or LT options at the same time are not compatible\r\n"
+        );
+        assert_eq!(
+            c.run("EXPIRE k 10 GT LT").await,
+            "-ERR GT and LT options at the same time are not compatible\r\n"
+        );
+        assert_eq!(
+            c.run("EXPIRE k 10 YY").await,
+            "-ERR Unsupported option YY\r\n"
+        );
+        assert_eq!(
+            c.run("EXPIRE k 9223372036854775807").await,
+            "-ERR invalid expire time in 'expire' command\r\n"
+        );
         let at = s.state.store.now() + 60_000;
         assert_eq!(c.run(&format!("PEXPIREAT k {at}")).await, ":1\r\n");
         assert_eq!(c.run("PEXPIRETIME k").await, format!(":{at}\r\n"));
@@ -373,9 +418,18 @@ mod tests {
         assert_eq!(c.run("RANDOMKEY").await, "$-1\r\n");
         c.run("MSET user:1 a user:2 b other c").await;
         let keys = c.run("KEYS user:*").await;
-        assert!(keys.starts_with("*2\r\n") && keys.contains("user:1") && keys.contains("user:2"), "{keys}");
-        assert_eq!(c.run("SCAN 0 MATCH other COUNT 1000").await, "*2\r\n$1\r\n0\r\n*1\r\n$5\r\nother\r\n");
-        assert_eq!(c.run("SCAN 0 TYPE hash COUNT 1000").await, "*2\r\n$1\r\n0\r\n*0\r\n");
+        assert!(
+            keys.starts_with("*2\r\n") && keys.contains("user:1") && keys.contains("user:2"),
+            "{keys}"
+        );
+        assert_eq!(
+            c.run("SCAN 0 MATCH other COUNT 1000").await,
+            "*2\r\n$1\r\n0\r\n*1\r\n$5\r\nother\r\n"
+        );
+        assert_eq!(
+            c.run("SCAN 0 TYPE hash COUNT 1000").await,
+            "*2\r\n$1\r\n0\r\n*0\r\n"
+        );
         assert_eq!(c.run("SCAN x").await, "-ERR invalid cursor\r\n");
         assert_eq!(c.run("SCAN 0 COUNT 0").await, "-ERR syntax error\r\n");
         assert_eq!(c.run("SCAN 0 MATCH").await, "-ERR syntax error\r\n");
@@ -399,7 +453,10 @@ mod tests {
         assert_eq!(c.run("COPY d c").await, ":0\r\n");
         assert_eq!(c.run("COPY d c REPLACE").await, ":1\r\n");
         assert_eq!(c.run("GET c").await, "$1\r\n1\r\n");
-        assert_eq!(c.run("COPY d d").await, "-ERR source and destination objects are the same\r\n");
+        assert_eq!(
+            c.run("COPY d d").await,
+            "-ERR source and destination objects are the same\r\n"
+        );
         assert_eq!(c.run("COPY d e DB 2").await, ":1\r\n");
         assert_eq!(c.run("SELECT 2").await, "+OK\r\n");
         assert_eq!(c.run("GET e").await, "$1\r\n1\r\n");
@@ -419,7 +476,10 @@ mod tests {
         s.clock.advance(5_000);
         assert_eq!(admin.run("OBJECT IDLETIME s").await, ":5\r\n");
         assert_eq!(admin.run("OBJECT FREQ s").await, ":1\r\n");
-        assert_eq!(admin.run("OBJECT NOPE s").await, "-ERR unknown subcommand 'NOPE'. Try OBJECT HELP.\r\n");
+        assert_eq!(
+            admin.run("OBJECT NOPE s").await,
+            "-ERR unknown subcommand 'NOPE'. Try OBJECT HELP.\r\n"
+        );
         assert_eq!(admin.run("SELECT 1").await, "+OK\r\n");
         admin.run("SET other 1").await;
         assert_eq!(admin.run("FLUSHDB").await, "+OK\r\n");

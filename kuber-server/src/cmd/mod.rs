@@ -21,17 +21,17 @@ macro_rules! cmd {
 pub mod args;
 mod connection;
 mod hash;
-mod list;
-mod set;
-mod zset;
 mod keys;
+mod list;
 mod pubsub;
 mod region;
 pub mod reply;
 mod server;
+mod set;
 mod string;
 pub mod table;
 mod transaction;
+mod zset;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -63,12 +63,19 @@ impl Ctx<'_> {
 
     /// The caller's role (commands only run after login, so there is one).
     pub fn role(&self) -> Role {
-        self.session.identity.as_ref().map_or(Role::Reader, |i| i.role)
+        self.session
+            .identity
+            .as_ref()
+            .map_or(Role::Reader, |i| i.role)
     }
 
     /// `-NOPERM` for the caller and `command`.
     pub fn noperm(&self, command: &str) -> Frame {
-        let user = self.session.identity.as_ref().map_or("default", |i| &i.username);
+        let user = self
+            .session
+            .identity
+            .as_ref()
+            .map_or("default", |i| &i.username);
         reply::noperm(user, command)
     }
 }
@@ -84,7 +91,9 @@ pub async fn execute(state: &ServerState, session: &mut Session, args: &[Bytes])
 }
 
 fn is_tx_control(args: &[Bytes]) -> bool {
-    args.first().and_then(|name| table::lookup(name)).is_some_and(|i| table::COMMANDS[i].has(table::TX_CONTROL))
+    args.first()
+        .and_then(|name| table::lookup(name))
+        .is_some_and(|i| table::COMMANDS[i].has(table::TX_CONTROL))
 }
 
 async fn check_and_run(state: &ServerState, session: &mut Session, args: &[Bytes]) -> Frame {
@@ -109,7 +118,10 @@ async fn check_and_run(state: &ServerState, session: &mut Session, args: &[Bytes
     if !permitted(identity.role, spec) {
         return reply::noperm(&identity.username, spec.name);
     }
-    if session.protocol == kuber_protocol::ProtocolVersion::Resp2 && session.subscriptions() > 0 && !spec.has(table::PUBSUB_OK) {
+    if session.protocol == kuber_protocol::ProtocolVersion::Resp2
+        && session.subscriptions() > 0
+        && !spec.has(table::PUBSUB_OK)
+    {
         return reply::subscribed_context(spec.name);
     }
     if let Some(queue) = &mut session.multi {
@@ -133,7 +145,12 @@ pub fn permitted(role: Role, spec: &CommandSpec) -> bool {
     }
 }
 
-async fn run(state: &ServerState, session: &mut Session, spec: &CommandSpec, args: &[Bytes]) -> Frame {
+async fn run(
+    state: &ServerState,
+    session: &mut Session,
+    spec: &CommandSpec,
+    args: &[Bytes],
+) -> Frame {
     if session.region.is_dropped() {
         // Another client dropped our region: carry on in a fresh region of the same name.
         match state.store.get_or_create(session.region.name()) {
@@ -155,9 +172,19 @@ async fn run(state: &ServerState, session: &mut Session, spec: &CommandSpec, arg
 
 /// Runs a synchronous handler, then does the bookkeeping every write needs: WATCH invalidation of
 /// the keys it names and the server-wide memory bound.
-fn run_sync(state: &ServerState, session: &mut Session, spec: &CommandSpec, handler: table::SyncHandler, args: &[Bytes]) -> Frame {
+fn run_sync(
+    state: &ServerState,
+    session: &mut Session,
+    spec: &CommandSpec,
+    handler: table::SyncHandler,
+    args: &[Bytes],
+) -> Frame {
     let now = state.store.now();
-    let mut ctx = Ctx { state, session, now };
+    let mut ctx = Ctx {
+        state,
+        session,
+        now,
+    };
     let reply = handler(&mut ctx, args);
     if spec.has(table::WRITE) {
         after_write(state, &session.region, spec, args, &reply);
@@ -169,11 +196,21 @@ fn run_sync(state: &ServerState, session: &mut Session, spec: &CommandSpec, hand
     reply
 }
 
-fn after_write(state: &ServerState, region: &Region, spec: &CommandSpec, args: &[Bytes], reply: &Frame) {
+fn after_write(
+    state: &ServerState,
+    region: &Region,
+    spec: &CommandSpec,
+    args: &[Bytes],
+    reply: &Frame,
+) {
     // A refused write changed nothing, so it does not fail other clients' transactions.
     if region.has_watchers() && !reply.is_error() && spec.first_key > 0 {
         let argc = args.len() as i32;
-        let last = if spec.last_key < 0 { argc + spec.last_key } else { spec.last_key.min(argc - 1) };
+        let last = if spec.last_key < 0 {
+            argc + spec.last_key
+        } else {
+            spec.last_key.min(argc - 1)
+        };
         let mut ks = region.lock();
         let mut i = spec.first_key;
         while i <= last {
@@ -210,19 +247,32 @@ fn exec(state: &ServerState, session: &mut Session) -> Frame {
     let _gate = state.exec_gate.write();
     let mut replies = Vec::with_capacity(queued.len());
     for args in &queued {
-        let spec: &CommandSpec = table::lookup(&args[0]).map(|i| table::COMMANDS[i]).expect("queued commands exist");
+        let spec: &CommandSpec = table::lookup(&args[0])
+            .map(|i| table::COMMANDS[i])
+            .expect("queued commands exist");
         let reply = match spec.handler {
             Handler::Sync(handler) => run_sync(state, session, spec, handler, args),
             // Inside a transaction a blocking command does not block, as in Redis.
             Handler::Blocking(handler) => {
                 let now = state.store.now();
-                match handler(&mut Ctx { state, session, now }, args) {
+                match handler(
+                    &mut Ctx {
+                        state,
+                        session,
+                        now,
+                    },
+                    args,
+                ) {
                     table::Blocking::Reply(reply) => {
                         after_write(state, &session.region, spec, args, &reply);
                         reply
                     }
                     // Redis answers a nil bulk for the moving commands, a nil array for the pops.
-                    table::Blocking::Wait { .. } if matches!(spec.name, "blmove" | "brpoplpush") => Frame::Null,
+                    table::Blocking::Wait { .. }
+                        if matches!(spec.name, "blmove" | "brpoplpush") =>
+                    {
+                        Frame::Null
+                    }
                     table::Blocking::Wait { .. } => Frame::NullArray,
                 }
             }
@@ -235,37 +285,68 @@ fn exec(state: &ServerState, session: &mut Session) -> Frame {
 
 /// Runs a blocking handler: retries it each time a watched key is signalled, until it replies or
 /// the timeout passes (then the reply is a null array, as Redis's BLPOP timeout).
-async fn run_blocking(state: &ServerState, session: &mut Session, handler: table::BlockingHandler, args: &[Bytes]) -> Frame {
+async fn run_blocking(
+    state: &ServerState,
+    session: &mut Session,
+    handler: table::BlockingHandler,
+    args: &[Bytes],
+) -> Frame {
     static NEXT_WAITER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     let id = NEXT_WAITER.fetch_add(1, Ordering::Relaxed);
     let notify = Arc::new(tokio::sync::Notify::new());
-    let spec = table::lookup(&args[0]).map(|i| table::COMMANDS[i]).expect("running command exists");
+    let spec = table::lookup(&args[0])
+        .map(|i| table::COMMANDS[i])
+        .expect("running command exists");
     let attempt = |session: &mut Session| {
         let _gate = state.exec_gate.read();
         let now = state.store.now();
-        handler(&mut Ctx { state, session, now }, args)
+        handler(
+            &mut Ctx {
+                state,
+                session,
+                now,
+            },
+            args,
+        )
     };
     let mut deadline = None;
     let mut woken = false;
     loop {
         let (keys, timeout_ms) = match attempt(session) {
-            table::Blocking::Reply(reply) => return finish_blocking(state, session, spec, args, reply),
+            table::Blocking::Reply(reply) => {
+                return finish_blocking(state, session, spec, args, reply);
+            }
             table::Blocking::Wait { keys, timeout_ms } => (keys, timeout_ms),
         };
         if deadline.is_none() {
-            deadline = Some(timeout_ms.map(|ms| tokio::time::Instant::now() + std::time::Duration::from_millis(ms)));
+            deadline = Some(
+                timeout_ms
+                    .map(|ms| tokio::time::Instant::now() + std::time::Duration::from_millis(ms)),
+            );
         }
         let region = session.region.clone();
         {
             let mut ks = region.lock();
             for key in &keys {
                 // A client woken once keeps its place at the front of the line.
-                ks.add_waiter(key, store::keyspace::Waiter { id, notify: notify.clone() }, woken);
+                ks.add_waiter(
+                    key,
+                    store::keyspace::Waiter {
+                        id,
+                        notify: notify.clone(),
+                    },
+                    woken,
+                );
             }
         }
         // Removes this client's registrations however the wait ends; if it ends without using a
         // wake-up it was handed (timeout, dropped connection), the wake-up goes to the next waiter.
-        let mut guard = WaitGuard { region, keys, id, consumed: false };
+        let mut guard = WaitGuard {
+            region,
+            keys,
+            id,
+            consumed: false,
+        };
         // A push between the attempt above and the registration woke nobody: look once more now
         // that any later push will find us queued.
         if let table::Blocking::Reply(reply) = attempt(session) {
@@ -274,7 +355,9 @@ async fn run_blocking(state: &ServerState, session: &mut Session, handler: table
             return finish_blocking(state, session, spec, args, reply);
         }
         let expired = match deadline.flatten() {
-            Some(at) => tokio::time::timeout_at(at, notify.notified()).await.is_err(),
+            Some(at) => tokio::time::timeout_at(at, notify.notified())
+                .await
+                .is_err(),
             None => {
                 notify.notified().await;
                 false
@@ -289,7 +372,13 @@ async fn run_blocking(state: &ServerState, session: &mut Session, handler: table
     }
 }
 
-fn finish_blocking(state: &ServerState, session: &Session, spec: &CommandSpec, args: &[Bytes], reply: Frame) -> Frame {
+fn finish_blocking(
+    state: &ServerState,
+    session: &Session,
+    spec: &CommandSpec,
+    args: &[Bytes],
+    reply: Frame,
+) -> Frame {
     after_write(state, &session.region, spec, args, &reply);
     reply
 }

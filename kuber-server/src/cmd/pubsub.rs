@@ -10,7 +10,11 @@ use super::args::is;
 use super::reply;
 
 fn confirmation(kind: &'static str, name: Option<Bytes>, count: usize) -> Frame {
-    Frame::Push(vec![Frame::bulk(kind), name.map_or(Frame::Null, Frame::Bulk), Frame::Integer(count as i64)])
+    Frame::Push(vec![
+        Frame::bulk(kind),
+        name.map_or(Frame::Null, Frame::Bulk),
+        Frame::Integer(count as i64),
+    ])
 }
 
 /// Returns the first confirmation as the reply and queues the rest after it.
@@ -34,14 +38,23 @@ fn subscribe_to(ctx: &mut Ctx<'_>, args: &[Bytes], pattern: bool) -> Frame {
         let kind = if pattern { "psubscribe" } else { "subscribe" };
         frames.push(confirmation(kind, Some(name), ctx.session.subscriptions()));
     }
-    ctx.state.store.set_keyspace_events(ctx.state.pubsub.wants_keyspace_events());
+    ctx.state
+        .store
+        .set_keyspace_events(ctx.state.pubsub.wants_keyspace_events());
     confirm_all(ctx, frames)
 }
 
 fn unsubscribe_from(ctx: &mut Ctx<'_>, args: &[Bytes], pattern: bool) -> Frame {
-    let kind = if pattern { "punsubscribe" } else { "unsubscribe" };
+    let kind = if pattern {
+        "punsubscribe"
+    } else {
+        "unsubscribe"
+    };
     let names: Vec<Bytes> = if args.len() > 1 {
-        args[1..].iter().map(|a| Bytes::copy_from_slice(a)).collect()
+        args[1..]
+            .iter()
+            .map(|a| Bytes::copy_from_slice(a))
+            .collect()
     } else if pattern {
         ctx.session.patterns.iter().cloned().collect()
     } else {
@@ -61,7 +74,9 @@ fn unsubscribe_from(ctx: &mut Ctx<'_>, args: &[Bytes], pattern: bool) -> Frame {
         }
         frames.push(confirmation(kind, Some(name), ctx.session.subscriptions()));
     }
-    ctx.state.store.set_keyspace_events(ctx.state.pubsub.wants_keyspace_events());
+    ctx.state
+        .store
+        .set_keyspace_events(ctx.state.pubsub.wants_keyspace_events());
     confirm_all(ctx, frames)
 }
 
@@ -90,7 +105,13 @@ pub(super) fn pubsub(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     let sub = &args[1];
     let broker = &ctx.state.pubsub;
     if is(sub, "CHANNELS") && args.len() <= 3 {
-        Frame::Array(broker.channels(args.get(2).map(|p| p.as_ref())).into_iter().map(Frame::Bulk).collect())
+        Frame::Array(
+            broker
+                .channels(args.get(2).map(|p| p.as_ref()))
+                .into_iter()
+                .map(Frame::Bulk)
+                .collect(),
+        )
     } else if is(sub, "NUMSUB") {
         let mut out = Vec::with_capacity((args.len() - 2) * 2);
         for channel in &args[2..] {
@@ -102,10 +123,16 @@ pub(super) fn pubsub(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         Frame::Integer(broker.numpat() as i64)
     } else if is(sub, "HELP") && args.len() == 2 {
         Frame::Array(
-            ["PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "CHANNELS [<pattern>]", "NUMPAT", "NUMSUB [<channel> ...]", "HELP"]
-                .iter()
-                .map(|l| Frame::simple(l))
-                .collect(),
+            [
+                "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "CHANNELS [<pattern>]",
+                "NUMPAT",
+                "NUMSUB [<channel> ...]",
+                "HELP",
+            ]
+            .iter()
+            .map(|l| Frame::simple(l))
+            .collect(),
         )
     } else {
         reply::unknown_subcommand("pubsub", sub)
@@ -138,7 +165,10 @@ mod tests {
             sub.run("SUBSCRIBE news sport").await,
             "*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n*3\r\n$9\r\nsubscribe\r\n$5\r\nsport\r\n:2\r\n"
         );
-        assert_eq!(sub.run("PSUBSCRIBE n*").await, "*3\r\n$10\r\npsubscribe\r\n$2\r\nn*\r\n:3\r\n");
+        assert_eq!(
+            sub.run("PSUBSCRIBE n*").await,
+            "*3\r\n$10\r\npsubscribe\r\n$2\r\nn*\r\n:3\r\n"
+        );
         assert_eq!(publisher.run("PUBLISH news hello").await, ":2\r\n");
         assert_eq!(publisher.run("PUBLISH nothing x").await, ":1\r\n");
         assert_eq!(publisher.run("PUBLISH other x").await, ":0\r\n");
@@ -148,9 +178,18 @@ mod tests {
              *4\r\n$8\r\npmessage\r\n$2\r\nn*\r\n$4\r\nnews\r\n$5\r\nhello\r\n\
              *4\r\n$8\r\npmessage\r\n$2\r\nn*\r\n$7\r\nnothing\r\n$1\r\nx\r\n"
         );
-        assert_eq!(publisher.run("PUBSUB CHANNELS").await, "*2\r\n$4\r\nnews\r\n$5\r\nsport\r\n");
-        assert_eq!(publisher.run("PUBSUB CHANNELS s*").await, "*1\r\n$5\r\nsport\r\n");
-        assert_eq!(publisher.run("PUBSUB NUMSUB news none").await, "*4\r\n$4\r\nnews\r\n:1\r\n$4\r\nnone\r\n:0\r\n");
+        assert_eq!(
+            publisher.run("PUBSUB CHANNELS").await,
+            "*2\r\n$4\r\nnews\r\n$5\r\nsport\r\n"
+        );
+        assert_eq!(
+            publisher.run("PUBSUB CHANNELS s*").await,
+            "*1\r\n$5\r\nsport\r\n"
+        );
+        assert_eq!(
+            publisher.run("PUBSUB NUMSUB news none").await,
+            "*4\r\n$4\r\nnews\r\n:1\r\n$4\r\nnone\r\n:0\r\n"
+        );
         assert_eq!(publisher.run("PUBSUB NUMPAT").await, ":1\r\n");
         // RESP2 subscribed context: only subscription commands, PING, QUIT and RESET.
         assert_eq!(
@@ -158,13 +197,28 @@ mod tests {
             "-ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n"
         );
         assert_eq!(sub.run("PING").await, "*2\r\n$4\r\npong\r\n$0\r\n\r\n");
-        assert_eq!(sub.run("UNSUBSCRIBE news").await, "*3\r\n$11\r\nunsubscribe\r\n$4\r\nnews\r\n:2\r\n");
-        assert_eq!(sub.run("PUNSUBSCRIBE").await, "*3\r\n$12\r\npunsubscribe\r\n$2\r\nn*\r\n:1\r\n");
-        assert_eq!(sub.run("UNSUBSCRIBE").await, "*3\r\n$11\r\nunsubscribe\r\n$5\r\nsport\r\n:0\r\n");
-        assert_eq!(sub.run("UNSUBSCRIBE").await, "*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n");
+        assert_eq!(
+            sub.run("UNSUBSCRIBE news").await,
+            "*3\r\n$11\r\nunsubscribe\r\n$4\r\nnews\r\n:2\r\n"
+        );
+        assert_eq!(
+            sub.run("PUNSUBSCRIBE").await,
+            "*3\r\n$12\r\npunsubscribe\r\n$2\r\nn*\r\n:1\r\n"
+        );
+        assert_eq!(
+            sub.run("UNSUBSCRIBE").await,
+            "*3\r\n$11\r\nunsubscribe\r\n$5\r\nsport\r\n:0\r\n"
+        );
+        assert_eq!(
+            sub.run("UNSUBSCRIBE").await,
+            "*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n"
+        );
         assert_eq!(sub.run("PING").await, "+PONG\r\n");
         assert_eq!(publisher.run("PUBSUB NUMPAT").await, ":0\r\n");
-        assert_eq!(publisher.run("PUBSUB NOPE").await, "-ERR unknown subcommand 'NOPE'. Try PUBSUB HELP.\r\n");
+        assert_eq!(
+            publisher.run("PUBSUB NOPE").await,
+            "-ERR unknown subcommand 'NOPE'. Try PUBSUB HELP.\r\n"
+        );
     }
 
     #[tokio::test]
@@ -172,11 +226,17 @@ mod tests {
         let s = server();
         let mut sub = s.client(Role::User);
         sub.resp3();
-        assert_eq!(sub.run("SUBSCRIBE ch").await, ">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n");
+        assert_eq!(
+            sub.run("SUBSCRIBE ch").await,
+            ">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n"
+        );
         assert_eq!(sub.run("GET k").await, "_\r\n");
         let mut publisher = s.client(Role::User);
         publisher.run("PUBLISH ch hi").await;
-        assert_eq!(received(&mut sub), ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n");
+        assert_eq!(
+            received(&mut sub),
+            ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n"
+        );
         assert_eq!(sub.session.protocol, ProtocolVersion::Resp3);
     }
 
@@ -223,10 +283,18 @@ mod keyspace_event_tests {
             encode(&frame, listener.session.protocol, &mut out);
         }
         let text = String::from_utf8_lossy(&out);
-        let events: Vec<&str> = text.split("\r\n").filter(|l| l.starts_with("__kuber__") && !l.ends_with('*')).collect();
+        let events: Vec<&str> = text
+            .split("\r\n")
+            .filter(|l| l.starts_with("__kuber__") && !l.ends_with('*'))
+            .collect();
         assert_eq!(
             events,
-            ["__kuber__:default:set", "__kuber__:default:del", "__kuber__:default:set", "__kuber__:default:expired"]
+            [
+                "__kuber__:default:set",
+                "__kuber__:default:del",
+                "__kuber__:default:set",
+                "__kuber__:default:expired"
+            ]
         );
         listener.run("PUNSUBSCRIBE").await;
         assert!(!s.state.store.keyspace_events());

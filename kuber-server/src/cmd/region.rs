@@ -22,7 +22,9 @@ pub(super) fn store_error(e: StoreError) -> Frame {
 pub(super) fn switch_to(ctx: &mut Ctx<'_>, name: &str) -> Frame {
     let region = match ctx.state.store.region(name) {
         Some(region) => region,
-        None if ctx.role() == Role::Reader => return store_error(StoreError::NoSuchRegion(name.to_string())),
+        None if ctx.role() == Role::Reader => {
+            return store_error(StoreError::NoSuchRegion(name.to_string()));
+        }
         None => match ctx.state.store.get_or_create(name) {
             Ok(region) => region,
             Err(e) => return store_error(e),
@@ -33,7 +35,14 @@ pub(super) fn switch_to(ctx: &mut Ctx<'_>, name: &str) -> Frame {
 }
 
 pub(super) fn regions(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Frame {
-    Frame::Array(ctx.state.store.region_names().into_iter().map(Frame::bulk).collect())
+    Frame::Array(
+        ctx.state
+            .store
+            .region_names()
+            .into_iter()
+            .map(Frame::bulk)
+            .collect(),
+    )
 }
 
 /// `RCREATE name [description] [TTL seconds] [MAXENTRIES n]`
@@ -41,7 +50,8 @@ pub(super) fn rcreate(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     let name = text(&args[1]);
     let mut settings = RegionSettings::default();
     let mut i = 2;
-    let is_option = |i: usize| i + 1 < args.len() && (is(&args[i], "TTL") || is(&args[i], "MAXENTRIES"));
+    let is_option =
+        |i: usize| i + 1 < args.len() && (is(&args[i], "TTL") || is(&args[i], "MAXENTRIES"));
     if i < args.len() && !is_option(i) {
         settings.description = text(&args[i]);
         i += 1;
@@ -113,9 +123,19 @@ mod tests {
         let s = server();
         let mut c = s.client(Role::User);
         assert_eq!(c.run("REGIONS").await, "*1\r\n$7\r\ndefault\r\n");
-        assert_eq!(c.run("RCREATE users \"the users\" TTL 60 MAXENTRIES 100").await, "+OK\r\n");
-        assert_eq!(c.run("RCREATE users").await, "-REGIONEXISTS region 'users' already exists\r\n");
-        assert_eq!(c.run("RCREATE bad-name").await, "-ERR invalid region name 'bad-name': use 1-64 characters of [A-Za-z0-9_] with at least one letter\r\n");
+        assert_eq!(
+            c.run("RCREATE users \"the users\" TTL 60 MAXENTRIES 100")
+                .await,
+            "+OK\r\n"
+        );
+        assert_eq!(
+            c.run("RCREATE users").await,
+            "-REGIONEXISTS region 'users' already exists\r\n"
+        );
+        assert_eq!(
+            c.run("RCREATE bad-name").await,
+            "-ERR invalid region name 'bad-name': use 1-64 characters of [A-Za-z0-9_] with at least one letter\r\n"
+        );
         assert_eq!(c.run("RCREATE x desc TTL").await, "-ERR syntax error\r\n");
         c.run("SET k default-value").await;
         assert_eq!(c.run("RSELECT users").await, "+OK\r\n");
@@ -123,22 +143,30 @@ mod tests {
         c.run("SET k users-value").await;
         assert_eq!(c.run("SELECT default").await, "+OK\r\n");
         assert_eq!(c.run("GET k").await, "$13\r\ndefault-value\r\n");
-        assert_eq!(c.run("REGIONS").await, "*2\r\n$7\r\ndefault\r\n$5\r\nusers\r\n");
-        assert_eq!(c.run("SELECT -1").await, "-ERR DB index is out of range\r\n");
+        assert_eq!(
+            c.run("REGIONS").await,
+            "*2\r\n$7\r\ndefault\r\n$5\r\nusers\r\n"
+        );
+        assert_eq!(
+            c.run("SELECT -1").await,
+            "-ERR DB index is out of range\r\n"
+        );
     }
 
     #[tokio::test]
     async fn rinfo_reports_settings_and_stats() {
         let s = server();
         let mut c = s.client(Role::User);
-        c.run("RCREATE users \"the users\" TTL 60 MAXENTRIES 2").await;
+        c.run("RCREATE users \"the users\" TTL 60 MAXENTRIES 2")
+            .await;
         c.run("RSELECT users").await;
         for k in ["a", "b", "c"] {
             c.run(&format!("SET {k} v")).await;
         }
         c.run("GET nope").await;
         let reply = c.run("RINFO users").await;
-        let json: serde_json::Value = serde_json::from_str(reply.split("\r\n").nth(1).unwrap()).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(reply.split("\r\n").nth(1).unwrap()).unwrap();
         assert_eq!(json["name"], "users");
         assert_eq!(json["description"], "the users");
         assert_eq!(json["defaultTtl"], 60);
@@ -148,7 +176,10 @@ mod tests {
         assert_eq!(json["stats"]["sets"], 3);
         assert_eq!(json["stats"]["misses"], 1);
         assert!(json["memoryBytes"].as_u64().unwrap() > 0);
-        assert_eq!(c.run("RINFO nope").await, "-ERR region 'nope' does not exist\r\n");
+        assert_eq!(
+            c.run("RINFO nope").await,
+            "-ERR region 'nope' does not exist\r\n"
+        );
     }
 
     #[tokio::test]
@@ -158,24 +189,42 @@ mod tests {
         let mut admin = s.client(Role::Admin);
         user.run("RSELECT temp").await;
         user.run("SET k v").await;
-        assert_eq!(user.run("RPURGE temp").await, "-NOPERM User app has no permissions to run the 'rpurge' command\r\n");
+        assert_eq!(
+            user.run("RPURGE temp").await,
+            "-NOPERM User app has no permissions to run the 'rpurge' command\r\n"
+        );
         assert_eq!(admin.run("RPURGE temp").await, "+OK\r\n");
         assert_eq!(user.run("DBSIZE").await, ":0\r\n");
         user.run("SET k v").await;
         assert_eq!(admin.run("RDROP temp").await, "+OK\r\n");
-        assert_eq!(admin.run("RDROP temp").await, "-ERR region 'temp' does not exist\r\n");
-        assert_eq!(admin.run("RDROP default").await, "-REGIONCAPTIVE region 'default' cannot be dropped\r\n");
+        assert_eq!(
+            admin.run("RDROP temp").await,
+            "-ERR region 'temp' does not exist\r\n"
+        );
+        assert_eq!(
+            admin.run("RDROP default").await,
+            "-REGIONCAPTIVE region 'default' cannot be dropped\r\n"
+        );
         // The user's session carries on in a fresh, empty region of the same name.
         assert_eq!(user.run("GET k").await, "$-1\r\n");
-        assert_eq!(admin.run("REGIONS").await, "*2\r\n$7\r\ndefault\r\n$4\r\ntemp\r\n");
+        assert_eq!(
+            admin.run("REGIONS").await,
+            "*2\r\n$7\r\ndefault\r\n$4\r\ntemp\r\n"
+        );
     }
 
     #[tokio::test]
     async fn readers_cannot_create_regions() {
         let s = server();
         let mut reader = s.client(Role::Reader);
-        assert_eq!(reader.run("RSELECT fresh").await, "-ERR region 'fresh' does not exist\r\n");
-        assert_eq!(reader.run("RCREATE fresh").await, "-NOPERM User reader has no permissions to run the 'rcreate' command\r\n");
+        assert_eq!(
+            reader.run("RSELECT fresh").await,
+            "-ERR region 'fresh' does not exist\r\n"
+        );
+        assert_eq!(
+            reader.run("RCREATE fresh").await,
+            "-NOPERM User reader has no permissions to run the 'rcreate' command\r\n"
+        );
         assert_eq!(reader.run("RSELECT default").await, "+OK\r\n");
     }
 }

@@ -42,7 +42,8 @@ pub const GT_LT: &str = "ERR GT and LT options at the same time are not compatib
 /// HELLO with an unknown protocol version.
 pub const NOPROTO: &str = "NOPROTO unsupported protocol version";
 /// Bad client name.
-pub const BAD_CLIENT_NAME: &str = "ERR Client names cannot contain spaces, newlines or special characters.";
+pub const BAD_CLIENT_NAME: &str =
+    "ERR Client names cannot contain spaces, newlines or special characters.";
 /// CLIENT KILL found nobody.
 pub const NO_SUCH_CLIENT: &str = "ERR No such client";
 /// SELECT with a negative index.
@@ -65,12 +66,18 @@ pub const NO_SHUTDOWN: &str = "ERR No shutdown in progress.";
 
 /// `-ERR Syntax error in HELLO option 'x'`
 pub fn hello_option(opt: &[u8]) -> Frame {
-    Frame::error(format!("ERR Syntax error in HELLO option '{}'", printable(opt, 128)))
+    Frame::error(format!(
+        "ERR Syntax error in HELLO option '{}'",
+        printable(opt, 128)
+    ))
 }
 
 /// CLIENT SETINFO with a bad value.
 pub fn bad_lib_info(attr: &[u8]) -> Frame {
-    Frame::error(format!("ERR {} cannot contain spaces, newlines or special characters.", printable(attr, 64).to_lowercase()))
+    Frame::error(format!(
+        "ERR {} cannot contain spaces, newlines or special characters.",
+        printable(attr, 64).to_lowercase()
+    ))
 }
 
 /// `-ERR Unrecognized option 'x'`
@@ -95,12 +102,16 @@ pub fn coded(code: &str, msg: impl std::fmt::Display) -> Frame {
 
 /// CONFIG SET with a non-integer value.
 pub fn config_not_integer(name: &str) -> Frame {
-    Frame::error(format!("ERR CONFIG SET failed (possibly related to argument '{name}') - argument couldn't be parsed into an integer"))
+    Frame::error(format!(
+        "ERR CONFIG SET failed (possibly related to argument '{name}') - argument couldn't be parsed into an integer"
+    ))
 }
 
 /// CONFIG SET with a value out of range.
 pub fn config_out_of_range(name: &str, min: i64, max: i64) -> Frame {
-    Frame::error(format!("ERR CONFIG SET failed (possibly related to argument '{name}') - argument must be between {min} and {max} inclusive"))
+    Frame::error(format!(
+        "ERR CONFIG SET failed (possibly related to argument '{name}') - argument must be between {min} and {max} inclusive"
+    ))
 }
 
 /// MULTI inside MULTI.
@@ -118,7 +129,10 @@ pub const NOT_IN_MULTI: &str = "ERR Command not allowed inside a transaction";
 
 /// DEBUG subcommands Kuber does not have.
 pub fn debug_unsupported(sub: &[u8]) -> Frame {
-    Frame::error(format!("ERR DEBUG {} is not supported by Kuber", printable(sub, 64).to_ascii_uppercase()))
+    Frame::error(format!(
+        "ERR DEBUG {} is not supported by Kuber",
+        printable(sub, 64).to_ascii_uppercase()
+    ))
 }
 
 /// A RESP2 subscriber ran something other than subscription commands.
@@ -130,12 +144,17 @@ pub fn subscribed_context(command: &str) -> Frame {
 
 /// `-ERR wrong number of arguments for 'cmd' command`
 pub fn wrong_arity(name: &str) -> Frame {
-    Frame::error(format!("ERR wrong number of arguments for '{name}' command"))
+    Frame::error(format!(
+        "ERR wrong number of arguments for '{name}' command"
+    ))
 }
 
 /// `-ERR unknown command 'x', with args beginning with: 'a' 'b' `
 pub fn unknown_command(args: &[Bytes]) -> Frame {
-    let mut msg = format!("ERR unknown command '{}', with args beginning with: ", printable(&args[0], 128));
+    let mut msg = format!(
+        "ERR unknown command '{}', with args beginning with: ",
+        printable(&args[0], 128)
+    );
     for arg in args.iter().skip(1) {
         if msg.len() >= 128 {
             break;
@@ -147,12 +166,18 @@ pub fn unknown_command(args: &[Bytes]) -> Frame {
 
 /// `-ERR unknown subcommand 'x'. Try CMD HELP.`
 pub fn unknown_subcommand(cmd: &str, sub: &[u8]) -> Frame {
-    Frame::error(format!("ERR unknown subcommand '{}'. Try {} HELP.", printable(sub, 128), cmd.to_ascii_uppercase()))
+    Frame::error(format!(
+        "ERR unknown subcommand '{}'. Try {} HELP.",
+        printable(sub, 128),
+        cmd.to_ascii_uppercase()
+    ))
 }
 
 /// `-NOPERM User u has no permissions to run the 'cmd' command`
 pub fn noperm(user: &str, command: &str) -> Frame {
-    Frame::error(format!("NOPERM User {user} has no permissions to run the '{command}' command"))
+    Frame::error(format!(
+        "NOPERM User {user} has no permissions to run the '{command}' command"
+    ))
 }
 
 /// `-ERR invalid expire time in 'cmd' command`
@@ -194,14 +219,17 @@ pub const HASH_INCR_NAN_OR_INF: &str = "ERR value is NaN or Infinity";
 /// HRANDFIELD count too large (Redis: WITHVALUES past ±LONG_MAX/2; Kuber also caps repeats).
 pub const HASH_OUT_OF_RANGE: &str = "ERR value is out of range";
 /// HRANDFIELD count of i64::MIN (Redis's wording, grammar included).
-pub const HASH_COUNT_RANGE: &str = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+pub const HASH_COUNT_RANGE: &str =
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 
 /// SPOP with a negative or non-numeric count.
 pub const SET_COUNT_POSITIVE: &str = "ERR value is out of range, must be positive";
 /// SRANDMEMBER with a count of -2^63 (its magnitude does not fit).
-pub const SET_RANDOM_COUNT_RANGE: &str = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+pub const SET_RANDOM_COUNT_RANGE: &str =
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 /// SRANDMEMBER with a negative count past Kuber's bound on repeated members (not in Redis).
-pub const SET_TOO_MANY_REPEATS: &str = "ERR value is out of range, a negative count must be at least -1048576";
+pub const SET_TOO_MANY_REPEATS: &str =
+    "ERR value is out of range, a negative count must be at least -1048576";
 /// SINTERCARD with a bad numkeys.
 pub const SET_NUMKEYS: &str = "ERR numkeys should be greater than 0";
 /// SINTERCARD numkeys larger than the arguments that follow.
@@ -222,8 +250,10 @@ pub const ZSET_MINMAX_FLOAT: &str = "ERR min or max is not a float";
 /// A bad lex range bound (ZRANGEBYLEX, ZLEXCOUNT …).
 pub const ZSET_MINMAX_LEX: &str = "ERR min or max not valid string range item";
 /// ZRANGE … LIMIT without BYSCORE or BYLEX.
-pub const ZSET_LIMIT_RANK: &str = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
+pub const ZSET_LIMIT_RANK: &str =
+    "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
 /// ZRANGE … BYLEX WITHSCORES.
-pub const ZSET_WITHSCORES_LEX: &str = "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
+pub const ZSET_WITHSCORES_LEX: &str =
+    "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
 /// ZPOPMIN/ZPOPMAX with a negative or non-numeric count.
 pub const ZSET_COUNT_POSITIVE: &str = "ERR value is out of range, must be positive";

@@ -17,7 +17,13 @@ use crate::store::RegionStats;
 use crate::store::glob::glob_match;
 
 fn command_info(spec: &CommandSpec) -> Frame {
-    let category = if spec.has(table::WRITE) { "@write" } else if spec.has(table::READONLY) { "@read" } else { "@connection" };
+    let category = if spec.has(table::WRITE) {
+        "@write"
+    } else if spec.has(table::READONLY) {
+        "@read"
+    } else {
+        "@connection"
+    };
     let mut categories = vec![Frame::simple(category)];
     if spec.has(table::FAST) {
         categories.push(Frame::simple("@fast"));
@@ -54,18 +60,36 @@ pub(super) fn command(_: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         return Frame::Array(COMMANDS.iter().map(|c| command_info(c)).collect());
     }
     let sub = &args[1];
-    let named = |names: &[Bytes]| names.iter().map(|n| table::lookup(n).map(|i| COMMANDS[i])).collect::<Vec<_>>();
+    let named = |names: &[Bytes]| {
+        names
+            .iter()
+            .map(|n| table::lookup(n).map(|i| COMMANDS[i]))
+            .collect::<Vec<_>>()
+    };
     if is(sub, "COUNT") && args.len() == 2 {
         Frame::Integer(COMMANDS.len() as i64)
     } else if is(sub, "INFO") {
         if args.len() == 2 {
             return Frame::Array(COMMANDS.iter().map(|c| command_info(c)).collect());
         }
-        Frame::Array(named(&args[2..]).into_iter().map(|c| c.map_or(Frame::NullArray, command_info)).collect())
+        Frame::Array(
+            named(&args[2..])
+                .into_iter()
+                .map(|c| c.map_or(Frame::NullArray, command_info))
+                .collect(),
+        )
     } else if is(sub, "DOCS") {
-        let specs: Vec<&CommandSpec> =
-            if args.len() == 2 { COMMANDS.iter().copied().collect() } else { named(&args[2..]).into_iter().flatten().collect() };
-        Frame::Map(specs.into_iter().map(|c| (Frame::bulk(c.name), command_docs(c))).collect())
+        let specs: Vec<&CommandSpec> = if args.len() == 2 {
+            COMMANDS.iter().copied().collect()
+        } else {
+            named(&args[2..]).into_iter().flatten().collect()
+        };
+        Frame::Map(
+            specs
+                .into_iter()
+                .map(|c| (Frame::bulk(c.name), command_docs(c)))
+                .collect(),
+        )
     } else if is(sub, "LIST") {
         Frame::Array(COMMANDS.iter().map(|c| Frame::bulk(c.name)).collect())
     } else {
@@ -91,12 +115,27 @@ fn region_totals(ctx: &Ctx<'_>) -> (RegionStats, usize, usize) {
     (total, keys, volatile)
 }
 
-const INFO_SECTIONS: &[&str] = &["server", "clients", "memory", "persistence", "stats", "replication", "keyspace", "regions"];
+const INFO_SECTIONS: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "keyspace",
+    "regions",
+];
 
 /// `INFO [section …]`
 pub(super) fn info(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
-    let wanted: Vec<String> = args[1..].iter().map(|a| text(a).to_ascii_lowercase()).collect();
-    let all = wanted.is_empty() || wanted.iter().any(|w| w == "all" || w == "everything" || w == "default");
+    let wanted: Vec<String> = args[1..]
+        .iter()
+        .map(|a| text(a).to_ascii_lowercase())
+        .collect();
+    let all = wanted.is_empty()
+        || wanted
+            .iter()
+            .any(|w| w == "all" || w == "everything" || w == "default");
     let mut out = String::new();
     for section in INFO_SECTIONS {
         if all || wanted.iter().any(|w| w == section) {
@@ -106,7 +145,10 @@ pub(super) fn info(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
             info_section(ctx, section, &mut out);
         }
     }
-    Frame::Verbatim { format: *b"txt", text: Bytes::from(out) }
+    Frame::Verbatim {
+        format: *b"txt",
+        text: Bytes::from(out),
+    }
 }
 
 fn info_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
@@ -129,7 +171,11 @@ fn info_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
         "clients" => {
             out.push_str("# Clients\r\n");
             kv(out, "connected_clients", &state.clients.len());
-            kv(out, "maxclients", &state.live.max_clients.load(Ordering::Relaxed));
+            kv(
+                out,
+                "maxclients",
+                &state.live.max_clients.load(Ordering::Relaxed),
+            );
             kv(out, "blocked_clients", &0);
         }
         "memory" => {
@@ -138,14 +184,30 @@ fn info_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             kv(out, "used_memory", &used);
             kv(out, "used_memory_human", &human_bytes(used));
             kv(out, "maxmemory", &config.cache.max_memory);
-            kv(out, "maxmemory_human", &human_bytes(config.cache.max_memory));
-            kv(out, "maxmemory_policy", &if config.cache.max_memory > 0 { "allkeys-lru" } else { "noeviction" });
+            kv(
+                out,
+                "maxmemory_human",
+                &human_bytes(config.cache.max_memory),
+            );
+            kv(
+                out,
+                "maxmemory_policy",
+                &if config.cache.max_memory > 0 {
+                    "allkeys-lru"
+                } else {
+                    "noeviction"
+                },
+            );
         }
         "persistence" => {
             out.push_str("# Persistence\r\n");
             kv(out, "loading", &0);
             kv(out, "persistence_backend", &"memory");
-            kv(out, "persistence_configured_backend", &format!("{:?}", config.persistence.backend).to_lowercase());
+            kv(
+                out,
+                "persistence_configured_backend",
+                &format!("{:?}", config.persistence.backend).to_lowercase(),
+            );
             kv(out, "persistence_status", &"ok");
             kv(out, "rdb_changes_since_last_save", &0);
             kv(out, "rdb_last_save_time", &(state.started_ms / 1000));
@@ -155,14 +217,30 @@ fn info_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             let (totals, _, _) = region_totals(ctx);
             let stats = &state.stats;
             out.push_str("# Stats\r\n");
-            kv(out, "total_connections_received", &stats.connections_received.load(Ordering::Relaxed));
-            kv(out, "total_commands_processed", &stats.commands_processed.load(Ordering::Relaxed));
-            kv(out, "rejected_connections", &stats.rejected_connections.load(Ordering::Relaxed));
+            kv(
+                out,
+                "total_connections_received",
+                &stats.connections_received.load(Ordering::Relaxed),
+            );
+            kv(
+                out,
+                "total_commands_processed",
+                &stats.commands_processed.load(Ordering::Relaxed),
+            );
+            kv(
+                out,
+                "rejected_connections",
+                &stats.rejected_connections.load(Ordering::Relaxed),
+            );
             kv(out, "expired_keys", &totals.expired);
             kv(out, "evicted_keys", &totals.evicted);
             kv(out, "keyspace_hits", &totals.hits);
             kv(out, "keyspace_misses", &totals.misses);
-            kv(out, "auth_failures", &stats.auth_failures.load(Ordering::Relaxed));
+            kv(
+                out,
+                "auth_failures",
+                &stats.auth_failures.load(Ordering::Relaxed),
+            );
         }
         "replication" => {
             out.push_str("# Replication\r\n");
@@ -179,7 +257,11 @@ fn info_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
                 };
                 let ks = region.lock();
                 if let Some(db) = db.filter(|_| !ks.is_empty()) {
-                    kv(out, &format!("db{db}"), &format!("keys={},expires={},avg_ttl=0", ks.len(), ks.volatile_len()));
+                    kv(
+                        out,
+                        &format!("db{db}"),
+                        &format!("keys={},expires={},avg_ttl=0", ks.len(), ks.volatile_len()),
+                    );
                 }
             }
         }
@@ -188,7 +270,8 @@ fn info_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             for region in state.store.regions() {
                 let ks = region.lock();
                 let s = ks.stats;
-                kv(out, 
+                kv(
+                    out,
                     &format!("region_{}", region.name()),
                     &format!(
                         "keys={},expires={},memory={},hits={},misses={},sets={},deletes={},expired={},evicted={}",
@@ -231,11 +314,36 @@ fn config_params(ctx: &Ctx<'_>) -> Vec<(&'static str, String)> {
     vec![
         ("bind", config.server.bind.clone()),
         ("port", state.port.load(Ordering::Relaxed).to_string()),
-        ("maxclients", state.live.max_clients.load(Ordering::Relaxed).to_string()),
-        ("timeout", state.live.idle_timeout_secs.load(Ordering::Relaxed).to_string()),
-        ("proto-max-bulk-len", state.live.proto_max_bulk_len.load(Ordering::Relaxed).to_string()),
+        (
+            "maxclients",
+            state.live.max_clients.load(Ordering::Relaxed).to_string(),
+        ),
+        (
+            "timeout",
+            state
+                .live
+                .idle_timeout_secs
+                .load(Ordering::Relaxed)
+                .to_string(),
+        ),
+        (
+            "proto-max-bulk-len",
+            state
+                .live
+                .proto_max_bulk_len
+                .load(Ordering::Relaxed)
+                .to_string(),
+        ),
         ("maxmemory", config.cache.max_memory.to_string()),
-        ("maxmemory-policy", if config.cache.max_memory > 0 { "allkeys-lru" } else { "noeviction" }.into()),
+        (
+            "maxmemory-policy",
+            if config.cache.max_memory > 0 {
+                "allkeys-lru"
+            } else {
+                "noeviction"
+            }
+            .into(),
+        ),
         ("databases", "16".into()),
         ("save", String::new()),
         ("appendonly", "no".into()),
@@ -249,7 +357,10 @@ pub(super) fn config(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         let params = config_params(ctx);
         let mut pairs = Vec::new();
         for (name, value) in &params {
-            if args[2..].iter().any(|p| glob_match(&p.to_ascii_lowercase(), name.as_bytes())) {
+            if args[2..]
+                .iter()
+                .any(|p| glob_match(&p.to_ascii_lowercase(), name.as_bytes()))
+            {
                 pairs.push((Frame::bulk(*name), Frame::bulk(value.clone())));
             }
         }
@@ -262,9 +373,10 @@ pub(super) fn config(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
             let name = text(&pair[0]).to_ascii_lowercase();
             let live = &ctx.state.live;
             let number = || {
-                int(&pair[1]).ok().filter(|n| *n >= 0).ok_or_else(|| {
-                    reply::config_not_integer(&name)
-                })
+                int(&pair[1])
+                    .ok()
+                    .filter(|n| *n >= 0)
+                    .ok_or_else(|| reply::config_not_integer(&name))
             };
             match name.as_str() {
                 "maxclients" => match number() {
@@ -277,13 +389,19 @@ pub(super) fn config(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
                     Err(e) => return e,
                 },
                 "proto-max-bulk-len" => match number() {
-                    Ok(n) if n >= 1024 => live.proto_max_bulk_len.store(n as u64, Ordering::Relaxed),
-                    Ok(_) => return reply::config_out_of_range("proto-max-bulk-len", 1024, i64::MAX),
+                    Ok(n) if n >= 1024 => {
+                        live.proto_max_bulk_len.store(n as u64, Ordering::Relaxed)
+                    }
+                    Ok(_) => {
+                        return reply::config_out_of_range("proto-max-bulk-len", 1024, i64::MAX);
+                    }
                     Err(e) => return e,
                 },
                 // Lenient, as documented: parameters Kuber does not have are accepted and ignored so
                 // that tools which tune Redis settings keep working.
-                _ => tracing::debug!(param = %name, "CONFIG SET of an unsupported parameter ignored"),
+                _ => {
+                    tracing::debug!(param = %name, "CONFIG SET of an unsupported parameter ignored")
+                }
             }
         }
         Frame::ok()
@@ -295,18 +413,32 @@ pub(super) fn config(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
             region.lock().stats = RegionStats::default();
         }
         let stats = &ctx.state.stats;
-        for counter in [&stats.commands_processed, &stats.connections_received, &stats.rejected_connections, &stats.auth_failures] {
+        for counter in [
+            &stats.commands_processed,
+            &stats.connections_received,
+            &stats.rejected_connections,
+            &stats.auth_failures,
+        ] {
             counter.store(0, Ordering::Relaxed);
         }
         Frame::ok()
     } else if is(sub, "HELP") && args.len() == 2 {
         Frame::Array(
-            ["CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "GET <pattern>", "SET <directive> <value>", "RESETSTAT", "HELP"]
-                .iter()
-                .map(|l| Frame::simple(l))
-                .collect(),
+            [
+                "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "GET <pattern>",
+                "SET <directive> <value>",
+                "RESETSTAT",
+                "HELP",
+            ]
+            .iter()
+            .map(|l| Frame::simple(l))
+            .collect(),
         )
-    } else if ["GET", "SET", "RESETSTAT", "HELP"].iter().any(|s| is(sub, s)) {
+    } else if ["GET", "SET", "RESETSTAT", "HELP"]
+        .iter()
+        .any(|s| is(sub, s))
+    {
         reply::wrong_arity(&format!("config|{}", text(sub).to_ascii_lowercase()))
     } else {
         reply::unknown_subcommand("config", sub)
@@ -314,18 +446,29 @@ pub(super) fn config(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
 }
 
 pub(super) fn time(_: &mut Ctx<'_>, _: &[Bytes]) -> Frame {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-    Frame::Array(vec![Frame::bulk(now.as_secs().to_string()), Frame::bulk(now.subsec_micros().to_string())])
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    Frame::Array(vec![
+        Frame::bulk(now.as_secs().to_string()),
+        Frame::bulk(now.subsec_micros().to_string()),
+    ])
 }
 
 pub(super) fn role(_: &mut Ctx<'_>, _: &[Bytes]) -> Frame {
-    Frame::Array(vec![Frame::bulk("master"), Frame::Integer(0), Frame::Array(vec![])])
+    Frame::Array(vec![
+        Frame::bulk("master"),
+        Frame::Integer(0),
+        Frame::Array(vec![]),
+    ])
 }
 
 /// FUNCTION FLUSH is a no-op (Redis's test harness calls it between tests); the rest is refused.
 pub(super) fn function(_: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     let sub = &args[1];
-    if is(sub, "FLUSH") && (args.len() == 2 || (args.len() == 3 && (is(&args[2], "ASYNC") || is(&args[2], "SYNC")))) {
+    if is(sub, "FLUSH")
+        && (args.len() == 2 || (args.len() == 3 && (is(&args[2], "ASYNC") || is(&args[2], "SYNC"))))
+    {
         Frame::ok()
     } else if is(sub, "LIST") {
         Frame::Array(vec![])
@@ -340,13 +483,20 @@ pub(super) fn lastsave(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Frame {
 
 /// SAVE/BGSAVE: with the in-memory store there is nothing pending to flush.
 pub(super) fn save(_: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
-    if is(&args[0], "BGSAVE") { Frame::simple("Background saving started") } else { Frame::ok() }
+    if is(&args[0], "BGSAVE") {
+        Frame::simple("Background saving started")
+    } else {
+        Frame::ok()
+    }
 }
 
 /// SHUTDOWN: starts a graceful shutdown; like Redis, the caller gets no reply, the connection closes.
 pub(super) fn shutdown(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     for a in &args[1..] {
-        if !["NOSAVE", "SAVE", "NOW", "FORCE", "ABORT"].iter().any(|k| is(a, k)) {
+        if !["NOSAVE", "SAVE", "NOW", "FORCE", "ABORT"]
+            .iter()
+            .any(|k| is(a, k))
+        {
             return err(reply::SYNTAX);
         }
         if is(a, "ABORT") {
@@ -396,15 +546,33 @@ mod tests {
     async fn command_is_answered_from_the_table() {
         let s = server();
         let mut c = s.client(Role::Reader);
-        assert_eq!(c.run("COMMAND COUNT").await, format!(":{}\r\n", super::COMMANDS.len()));
+        assert_eq!(
+            c.run("COMMAND COUNT").await,
+            format!(":{}\r\n", super::COMMANDS.len())
+        );
         let info = c.run("COMMAND INFO get nosuch").await;
-        assert!(info.starts_with("*2\r\n*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n"), "{info}");
+        assert!(
+            info.starts_with(
+                "*2\r\n*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n"
+            ),
+            "{info}"
+        );
         assert!(info.ends_with("*-1\r\n"), "{info}");
         let docs = c.run("COMMAND DOCS set").await;
-        assert!(docs.starts_with("*2\r\n$3\r\nset\r\n*6\r\n$7\r\nsummary\r\n"), "{docs}");
+        assert!(
+            docs.starts_with("*2\r\n$3\r\nset\r\n*6\r\n$7\r\nsummary\r\n"),
+            "{docs}"
+        );
         assert!(c.run("COMMAND LIST").await.contains("$7\r\nrcreate\r\n"));
-        assert!(c.run("COMMAND").await.starts_with(&format!("*{}\r\n", super::COMMANDS.len())));
-        assert_eq!(c.run("COMMAND NOPE").await, "-ERR unknown subcommand 'NOPE'. Try COMMAND HELP.\r\n");
+        assert!(
+            c.run("COMMAND")
+                .await
+                .starts_with(&format!("*{}\r\n", super::COMMANDS.len()))
+        );
+        assert_eq!(
+            c.run("COMMAND NOPE").await,
+            "-ERR unknown subcommand 'NOPE'. Try COMMAND HELP.\r\n"
+        );
     }
 
     #[tokio::test]
@@ -414,7 +582,16 @@ mod tests {
         c.run("SET k v EX 100").await;
         c.run("GET k").await;
         let all = c.run("INFO").await;
-        for section in ["# Server", "# Clients", "# Memory", "# Persistence", "# Stats", "# Replication", "# Keyspace", "# Regions"] {
+        for section in [
+            "# Server",
+            "# Clients",
+            "# Memory",
+            "# Persistence",
+            "# Stats",
+            "# Replication",
+            "# Keyspace",
+            "# Regions",
+        ] {
             assert!(all.contains(section), "{section} missing");
         }
         assert!(all.contains("redis_version:7.0.15\r\n"));
@@ -430,24 +607,53 @@ mod tests {
     async fn config_get_set_is_lenient_and_admin_only_for_set() {
         let s = server();
         let mut user = s.client(Role::User);
-        assert_eq!(user.run("CONFIG GET save").await, "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
-        assert_eq!(user.run("CONFIG GET appendonly").await, "*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n");
+        assert_eq!(
+            user.run("CONFIG GET save").await,
+            "*2\r\n$4\r\nsave\r\n$0\r\n\r\n"
+        );
+        assert_eq!(
+            user.run("CONFIG GET appendonly").await,
+            "*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n"
+        );
         assert_eq!(user.run("CONFIG GET nosuchparam").await, "*0\r\n");
         assert!(user.run("CONFIG GET max*").await.contains("maxclients"));
-        assert_eq!(user.run("CONFIG SET timeout 5").await, "-NOPERM User app has no permissions to run the 'config|set' command\r\n");
+        assert_eq!(
+            user.run("CONFIG SET timeout 5").await,
+            "-NOPERM User app has no permissions to run the 'config|set' command\r\n"
+        );
         let mut admin = s.client(Role::Admin);
-        assert_eq!(admin.run("CONFIG SET timeout 5 maxclients 7 some-redis-only-setting yes").await, "+OK\r\n");
-        assert_eq!(admin.run("CONFIG GET timeout").await, "*2\r\n$7\r\ntimeout\r\n$1\r\n5\r\n");
-        assert_eq!(admin.run("CONFIG GET maxclients").await, "*2\r\n$10\r\nmaxclients\r\n$1\r\n7\r\n");
+        assert_eq!(
+            admin
+                .run("CONFIG SET timeout 5 maxclients 7 some-redis-only-setting yes")
+                .await,
+            "+OK\r\n"
+        );
+        assert_eq!(
+            admin.run("CONFIG GET timeout").await,
+            "*2\r\n$7\r\ntimeout\r\n$1\r\n5\r\n"
+        );
+        assert_eq!(
+            admin.run("CONFIG GET maxclients").await,
+            "*2\r\n$10\r\nmaxclients\r\n$1\r\n7\r\n"
+        );
         assert_eq!(
             admin.run("CONFIG SET maxclients x").await,
             "-ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument couldn't be parsed into an integer\r\n"
         );
-        assert_eq!(admin.run("CONFIG SET timeout").await, "-ERR wrong number of arguments for 'config|set' command\r\n");
+        assert_eq!(
+            admin.run("CONFIG SET timeout").await,
+            "-ERR wrong number of arguments for 'config|set' command\r\n"
+        );
         assert_eq!(admin.run("CONFIG RESETSTAT").await, "+OK\r\n");
-        assert_eq!(admin.run("CONFIG NOPE").await, "-ERR unknown subcommand 'NOPE'. Try CONFIG HELP.\r\n");
+        assert_eq!(
+            admin.run("CONFIG NOPE").await,
+            "-ERR unknown subcommand 'NOPE'. Try CONFIG HELP.\r\n"
+        );
         admin.resp3();
-        assert_eq!(admin.run("CONFIG GET timeout").await, "%1\r\n$7\r\ntimeout\r\n$1\r\n5\r\n");
+        assert_eq!(
+            admin.run("CONFIG GET timeout").await,
+            "%1\r\n$7\r\ntimeout\r\n$1\r\n5\r\n"
+        );
     }
 
     #[tokio::test]
@@ -456,19 +662,37 @@ mod tests {
         let mut admin = s.client(Role::Admin);
         let time = admin.run("TIME").await;
         assert!(time.starts_with("*2\r\n$10\r\n"), "{time}");
-        assert_eq!(admin.run("ROLE").await, "*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n");
+        assert_eq!(
+            admin.run("ROLE").await,
+            "*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n"
+        );
         assert_eq!(admin.run("FUNCTION FLUSH").await, "+OK\r\n");
         assert_eq!(admin.run("FUNCTION FLUSH ASYNC").await, "+OK\r\n");
-        assert_eq!(admin.run("FUNCTION LOAD x").await, "-ERR unknown subcommand 'LOAD'. Try FUNCTION HELP.\r\n");
-        assert_eq!(admin.run("LASTSAVE").await, format!(":{}\r\n", s.state.started_ms / 1000));
+        assert_eq!(
+            admin.run("FUNCTION LOAD x").await,
+            "-ERR unknown subcommand 'LOAD'. Try FUNCTION HELP.\r\n"
+        );
+        assert_eq!(
+            admin.run("LASTSAVE").await,
+            format!(":{}\r\n", s.state.started_ms / 1000)
+        );
         assert_eq!(admin.run("SAVE").await, "+OK\r\n");
         assert_eq!(admin.run("BGSAVE").await, "+Background saving started\r\n");
         let status = admin.run("STATUS").await;
-        assert!(status.contains("\"ready\":true") && status.contains("\"status\":\"ok\""), "{status}");
+        assert!(
+            status.contains("\"ready\":true") && status.contains("\"status\":\"ok\""),
+            "{status}"
+        );
         assert_eq!(admin.run("DEBUG SLEEP 0").await, "+OK\r\n");
-        assert_eq!(admin.run("DEBUG RELOAD").await, "-ERR DEBUG RELOAD is not supported by Kuber\r\n");
+        assert_eq!(
+            admin.run("DEBUG RELOAD").await,
+            "-ERR DEBUG RELOAD is not supported by Kuber\r\n"
+        );
         let mut user = s.client(Role::User);
-        assert_eq!(user.run("SHUTDOWN").await, "-NOPERM User app has no permissions to run the 'shutdown' command\r\n");
+        assert_eq!(
+            user.run("SHUTDOWN").await,
+            "-NOPERM User app has no permissions to run the 'shutdown' command\r\n"
+        );
         assert_eq!(admin.run("SHUTDOWN BOGUS").await, "-ERR syntax error\r\n");
         admin.run("SHUTDOWN NOSAVE").await;
         assert!(admin.session.close_without_reply);
@@ -479,9 +703,18 @@ mod tests {
     async fn readers_cannot_write() {
         let s = server();
         let mut reader = s.client(Role::Reader);
-        assert_eq!(reader.run("SET k v").await, "-NOPERM User reader has no permissions to run the 'set' command\r\n");
-        assert_eq!(reader.run("DEL k").await, "-NOPERM User reader has no permissions to run the 'del' command\r\n");
+        assert_eq!(
+            reader.run("SET k v").await,
+            "-NOPERM User reader has no permissions to run the 'set' command\r\n"
+        );
+        assert_eq!(
+            reader.run("DEL k").await,
+            "-NOPERM User reader has no permissions to run the 'del' command\r\n"
+        );
         assert_eq!(reader.run("GET k").await, "$-1\r\n");
-        assert_eq!(reader.run("FLUSHALL").await, "-NOPERM User reader has no permissions to run the 'flushall' command\r\n");
+        assert_eq!(
+            reader.run("FLUSHALL").await,
+            "-NOPERM User reader has no permissions to run the 'flushall' command\r\n"
+        );
     }
 }

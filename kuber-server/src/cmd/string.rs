@@ -26,7 +26,11 @@ fn read_str(ks: &mut Keyspace, key: &[u8], now: u64) -> Result<Option<Bytes>, Fr
 }
 
 /// A string value and its expiry, for read-modify-write commands (no hit/miss accounting).
-fn current_str(ks: &mut Keyspace, key: &[u8], now: u64) -> Result<Option<(Bytes, Option<u64>)>, Frame> {
+fn current_str(
+    ks: &mut Keyspace,
+    key: &[u8],
+    now: u64,
+) -> Result<Option<(Bytes, Option<u64>)>, Frame> {
     match ks.get_mut(key, now) {
         Some(entry) => match &entry.value {
             Value::Str(b) => Ok(Some((b.clone(), entry.expires_at))),
@@ -38,7 +42,9 @@ fn current_str(ks: &mut Keyspace, key: &[u8], now: u64) -> Result<Option<(Bytes,
 }
 
 fn default_expiry(ctx: &Ctx<'_>) -> Option<u64> {
-    ctx.region().default_ttl_ms().map(|ttl| ctx.now.saturating_add(ttl))
+    ctx.region()
+        .default_ttl_ms()
+        .map(|ttl| ctx.now.saturating_add(ttl))
 }
 
 /// Stores a new value for an existing key keeping its TTL, or creates it with the region default.
@@ -104,15 +110,28 @@ pub(super) fn set(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         None
     };
     if (nx && old.is_some()) || (xx && old.is_none()) {
-        return if get { bulk_or_null(old.map(|(v, _)| v)) } else { Frame::Null };
+        return if get {
+            bulk_or_null(old.map(|(v, _)| v))
+        } else {
+            Frame::Null
+        };
     }
     let expires_at = match expiry {
         Expiry::At(at) => Some(at),
         Expiry::Keep => old.as_ref().and_then(|(_, at)| *at),
         Expiry::None | Expiry::Persist => default,
     };
-    ks.set(key, Value::Str(Bytes::copy_from_slice(&args[2])), expires_at, ctx.now);
-    if get { bulk_or_null(old.map(|(v, _)| v)) } else { Frame::ok() }
+    ks.set(
+        key,
+        Value::Str(Bytes::copy_from_slice(&args[2])),
+        expires_at,
+        ctx.now,
+    );
+    if get {
+        bulk_or_null(old.map(|(v, _)| v))
+    } else {
+        Frame::ok()
+    }
 }
 
 pub(super) fn setnx(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
@@ -121,7 +140,12 @@ pub(super) fn setnx(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     if ks.peek(&args[1], ctx.now).is_some() {
         return Frame::Integer(0);
     }
-    ks.set(&args[1], Value::Str(Bytes::copy_from_slice(&args[2])), default, ctx.now);
+    ks.set(
+        &args[1],
+        Value::Str(Bytes::copy_from_slice(&args[2])),
+        default,
+        ctx.now,
+    );
     Frame::Integer(1)
 }
 
@@ -131,7 +155,12 @@ fn set_with_ttl(ctx: &mut Ctx<'_>, args: &[Bytes], unit: &[u8], name: &str) -> F
         Err(e) => return e,
     };
     let mut ks = ctx.session.region.lock();
-    ks.set(&args[1], Value::Str(Bytes::copy_from_slice(&args[3])), Some(at), ctx.now);
+    ks.set(
+        &args[1],
+        Value::Str(Bytes::copy_from_slice(&args[3])),
+        Some(at),
+        ctx.now,
+    );
     Frame::ok()
 }
 
@@ -150,7 +179,12 @@ pub(super) fn getset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         Ok(old) => old,
         Err(e) => return e,
     };
-    ks.set(&args[1], Value::Str(Bytes::copy_from_slice(&args[2])), default, ctx.now);
+    ks.set(
+        &args[1],
+        Value::Str(Bytes::copy_from_slice(&args[2])),
+        default,
+        ctx.now,
+    );
     bulk_or_null(old.map(|(v, _)| v))
 }
 
@@ -205,10 +239,12 @@ pub(super) fn getex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
 
 pub(super) fn mget(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     let mut ks = ctx.session.region.lock();
-    let values = args[1..].iter().map(|key| match read_str(&mut ks, key, ctx.now) {
-        Ok(value) => bulk_or_null(value),
-        Err(_) => Frame::Null,
-    });
+    let values = args[1..]
+        .iter()
+        .map(|key| match read_str(&mut ks, key, ctx.now) {
+            Ok(value) => bulk_or_null(value),
+            Err(_) => Frame::Null,
+        });
     Frame::Array(values.collect())
 }
 
@@ -227,13 +263,26 @@ fn msetnx_impl(ctx: &mut Ctx<'_>, args: &[Bytes], only_new: bool) -> Frame {
     }
     let default = default_expiry(ctx);
     let mut ks = ctx.session.region.lock();
-    if only_new && args[1..].chunks(2).any(|pair| ks.peek(&pair[0], ctx.now).is_some()) {
+    if only_new
+        && args[1..]
+            .chunks(2)
+            .any(|pair| ks.peek(&pair[0], ctx.now).is_some())
+    {
         return Frame::Integer(0);
     }
     for pair in args[1..].chunks(2) {
-        ks.set(&pair[0], Value::Str(Bytes::copy_from_slice(&pair[1])), default, ctx.now);
+        ks.set(
+            &pair[0],
+            Value::Str(Bytes::copy_from_slice(&pair[1])),
+            default,
+            ctx.now,
+        );
     }
-    if only_new { Frame::Integer(1) } else { Frame::ok() }
+    if only_new {
+        Frame::Integer(1)
+    } else {
+        Frame::ok()
+    }
 }
 
 pub(super) fn append(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
@@ -344,7 +393,13 @@ fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], delta: i64) -> Frame {
         return err(reply::OVERFLOW);
     };
     let mut buf = itoa::Buffer::new();
-    store_keep_ttl(ctx, &mut ks, key, current.is_some(), Bytes::copy_from_slice(buf.format(new).as_bytes()));
+    store_keep_ttl(
+        ctx,
+        &mut ks,
+        key,
+        current.is_some(),
+        Bytes::copy_from_slice(buf.format(new).as_bytes()),
+    );
     Frame::Integer(new)
 }
 
@@ -412,10 +467,22 @@ mod tests {
         assert_eq!(c.run("SET new w XX").await, "$-1\r\n");
         assert_eq!(c.run("SET k v NX XX").await, "-ERR syntax error\r\n");
         assert_eq!(c.run("SET k v EX 10 PX 10").await, "-ERR syntax error\r\n");
-        assert_eq!(c.run("SET k v EX 0").await, "-ERR invalid expire time in 'set' command\r\n");
-        assert_eq!(c.run("SET k v EX abc").await, "-ERR value is not an integer or out of range\r\n");
-        assert_eq!(c.run("SET k v EX 9223372036854775807").await, "-ERR invalid expire time in 'set' command\r\n");
-        assert_eq!(c.run("SET").await, "-ERR wrong number of arguments for 'set' command\r\n");
+        assert_eq!(
+            c.run("SET k v EX 0").await,
+            "-ERR invalid expire time in 'set' command\r\n"
+        );
+        assert_eq!(
+            c.run("SET k v EX abc").await,
+            "-ERR value is not an integer or out of range\r\n"
+        );
+        assert_eq!(
+            c.run("SET k v EX 9223372036854775807").await,
+            "-ERR invalid expire time in 'set' command\r\n"
+        );
+        assert_eq!(
+            c.run("SET").await,
+            "-ERR wrong number of arguments for 'set' command\r\n"
+        );
         assert_eq!(c.run("SETNX k x").await, ":0\r\n");
         assert_eq!(c.run("SETNX k2 x").await, ":1\r\n");
         assert_eq!(c.run("GETSET k2 y").await, "$1\r\nx\r\n");
@@ -435,7 +502,10 @@ mod tests {
         assert_eq!(c.run("PTTL k").await, ":-1\r\n");
         assert_eq!(c.run("SETEX k 10 v").await, "+OK\r\n");
         assert_eq!(c.run("TTL k").await, ":10\r\n");
-        assert_eq!(c.run("SETEX k -1 v").await, "-ERR invalid expire time in 'setex' command\r\n");
+        assert_eq!(
+            c.run("SETEX k -1 v").await,
+            "-ERR invalid expire time in 'setex' command\r\n"
+        );
         assert_eq!(c.run("PSETEX k 100 v").await, "+OK\r\n");
         s.clock.advance(100);
         assert_eq!(c.run("GET k").await, "$-1\r\n");
@@ -455,8 +525,14 @@ mod tests {
         let s = server();
         let mut c = s.client(Role::User);
         assert_eq!(c.run("MSET a 1 b 2").await, "+OK\r\n");
-        assert_eq!(c.run("MGET a b c").await, "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n");
-        assert_eq!(c.run("MSET a 1 b").await, "-ERR wrong number of arguments for 'mset' command\r\n");
+        assert_eq!(
+            c.run("MGET a b c").await,
+            "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n"
+        );
+        assert_eq!(
+            c.run("MSET a 1 b").await,
+            "-ERR wrong number of arguments for 'mset' command\r\n"
+        );
         assert_eq!(c.run("MSETNX a 9 z 9").await, ":0\r\n");
         assert_eq!(c.run("GET z").await, "$-1\r\n");
         assert_eq!(c.run("MSETNX y 9 z 9").await, ":1\r\n");
@@ -479,8 +555,14 @@ mod tests {
         assert_eq!(c.run("GET k").await, "$11\r\nHello Redis\r\n");
         assert_eq!(c.run("SETRANGE pad 3 x").await, ":4\r\n");
         assert_eq!(c.run("GET pad").await, "$4\r\n\0\0\0x\r\n");
-        assert_eq!(c.run("SETRANGE k -1 x").await, "-ERR offset is out of range\r\n");
-        assert_eq!(c.run("SETRANGE k 536870911 xx").await, "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n");
+        assert_eq!(
+            c.run("SETRANGE k -1 x").await,
+            "-ERR offset is out of range\r\n"
+        );
+        assert_eq!(
+            c.run("SETRANGE k 536870911 xx").await,
+            "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n"
+        );
         assert_eq!(c.run("SETRANGE empty 0 \"\"").await, ":0\r\n");
         assert_eq!(c.run("EXISTS empty").await, ":0\r\n");
     }
@@ -494,18 +576,36 @@ mod tests {
         assert_eq!(c.run("DECR n").await, ":10\r\n");
         assert_eq!(c.run("DECRBY n 20").await, ":-10\r\n");
         assert_eq!(c.run("SET n 9223372036854775807").await, "+OK\r\n");
-        assert_eq!(c.run("INCR n").await, "-ERR increment or decrement would overflow\r\n");
-        assert_eq!(c.run("DECRBY n -9223372036854775808").await, "-ERR decrement would overflow\r\n");
+        assert_eq!(
+            c.run("INCR n").await,
+            "-ERR increment or decrement would overflow\r\n"
+        );
+        assert_eq!(
+            c.run("DECRBY n -9223372036854775808").await,
+            "-ERR decrement would overflow\r\n"
+        );
         assert_eq!(c.run("SET s abc").await, "+OK\r\n");
-        assert_eq!(c.run("INCR s").await, "-ERR value is not an integer or out of range\r\n");
-        assert_eq!(c.run("INCRBY n x").await, "-ERR value is not an integer or out of range\r\n");
+        assert_eq!(
+            c.run("INCR s").await,
+            "-ERR value is not an integer or out of range\r\n"
+        );
+        assert_eq!(
+            c.run("INCRBY n x").await,
+            "-ERR value is not an integer or out of range\r\n"
+        );
         assert_eq!(c.run("SET f 10.50").await, "+OK\r\n");
         assert_eq!(c.run("INCRBYFLOAT f 0.1").await, "$4\r\n10.6\r\n");
         assert_eq!(c.run("INCRBYFLOAT f -5").await, "$3\r\n5.6\r\n");
         assert_eq!(c.run("SET f 5.0e3").await, "+OK\r\n");
         assert_eq!(c.run("INCRBYFLOAT f 2.0e2").await, "$4\r\n5200\r\n");
-        assert_eq!(c.run("INCRBYFLOAT f nan").await, "-ERR value is not a valid float\r\n");
-        assert_eq!(c.run("INCRBYFLOAT s 1").await, "-ERR value is not a valid float\r\n");
+        assert_eq!(
+            c.run("INCRBYFLOAT f nan").await,
+            "-ERR value is not a valid float\r\n"
+        );
+        assert_eq!(
+            c.run("INCRBYFLOAT s 1").await,
+            "-ERR value is not a valid float\r\n"
+        );
         assert_eq!(c.run("SET k v EX 100").await, "+OK\r\n");
         assert_eq!(c.run("SET c 1 EX 100").await, "+OK\r\n");
         assert_eq!(c.run("INCR c").await, ":2\r\n");

@@ -98,7 +98,11 @@ impl CommandSpec {
     /// True when `argc` (including the name) satisfies the arity.
     pub fn arity_ok(&self, argc: usize) -> bool {
         let argc = argc as i32;
-        if self.arity >= 0 { argc == self.arity } else { argc >= -self.arity }
+        if self.arity >= 0 {
+            argc == self.arity
+        } else {
+            argc >= -self.arity
+        }
     }
 
     /// Redis flag names for COMMAND INFO.
@@ -140,104 +144,763 @@ pub(super) const KEY12: (i32, i32, i32) = (1, 2, 1);
 /// Connection, string, key, server and region commands.
 static CORE: &[CommandSpec] = &[
     // connection
-    cmd!("auth", -2, NO_AUTH | CONNECTION | FAST | NO_MULTI, NOKEYS, "connection", "Authenticates the connection.", Auth),
-    cmd!("hello", -1, NO_AUTH | CONNECTION | FAST | NO_MULTI, NOKEYS, "connection", "Handshakes with the server, optionally authenticating and switching protocol.", Hello),
-    cmd!("ping", -1, CONNECTION | FAST | PUBSUB_OK, NOKEYS, "connection", "Returns the server's liveliness response.", Sync(connection::ping)),
-    cmd!("echo", 2, CONNECTION | FAST, NOKEYS, "connection", "Returns the given string.", Sync(connection::echo)),
-    cmd!("quit", -1, NO_AUTH | CONNECTION | FAST | TX_CONTROL | PUBSUB_OK, NOKEYS, "connection", "Closes the connection.", Sync(connection::quit)),
-    cmd!("select", 2, CONNECTION | FAST, NOKEYS, "connection", "Changes the current region (database index n maps to region dbn).", Sync(connection::select)),
-    cmd!("reset", 1, NO_AUTH | CONNECTION | FAST | TX_CONTROL | PUBSUB_OK, NOKEYS, "connection", "Resets the connection.", Sync(connection::reset)),
-    cmd!("client", -2, CONNECTION, NOKEYS, "connection", "Client connection management (ID, SETNAME, GETNAME, LIST, INFO, KILL, SETINFO).", Sync(connection::client)),
-    cmd!("command", -1, CONNECTION, NOKEYS, "server", "Returns details about commands (COUNT, INFO, DOCS, LIST).", Sync(server::command)),
+    cmd!(
+        "auth",
+        -2,
+        NO_AUTH | CONNECTION | FAST | NO_MULTI,
+        NOKEYS,
+        "connection",
+        "Authenticates the connection.",
+        Auth
+    ),
+    cmd!(
+        "hello",
+        -1,
+        NO_AUTH | CONNECTION | FAST | NO_MULTI,
+        NOKEYS,
+        "connection",
+        "Handshakes with the server, optionally authenticating and switching protocol.",
+        Hello
+    ),
+    cmd!(
+        "ping",
+        -1,
+        CONNECTION | FAST | PUBSUB_OK,
+        NOKEYS,
+        "connection",
+        "Returns the server's liveliness response.",
+        Sync(connection::ping)
+    ),
+    cmd!(
+        "echo",
+        2,
+        CONNECTION | FAST,
+        NOKEYS,
+        "connection",
+        "Returns the given string.",
+        Sync(connection::echo)
+    ),
+    cmd!(
+        "quit",
+        -1,
+        NO_AUTH | CONNECTION | FAST | TX_CONTROL | PUBSUB_OK,
+        NOKEYS,
+        "connection",
+        "Closes the connection.",
+        Sync(connection::quit)
+    ),
+    cmd!(
+        "select",
+        2,
+        CONNECTION | FAST,
+        NOKEYS,
+        "connection",
+        "Changes the current region (database index n maps to region dbn).",
+        Sync(connection::select)
+    ),
+    cmd!(
+        "reset",
+        1,
+        NO_AUTH | CONNECTION | FAST | TX_CONTROL | PUBSUB_OK,
+        NOKEYS,
+        "connection",
+        "Resets the connection.",
+        Sync(connection::reset)
+    ),
+    cmd!(
+        "client",
+        -2,
+        CONNECTION,
+        NOKEYS,
+        "connection",
+        "Client connection management (ID, SETNAME, GETNAME, LIST, INFO, KILL, SETINFO).",
+        Sync(connection::client)
+    ),
+    cmd!(
+        "command",
+        -1,
+        CONNECTION,
+        NOKEYS,
+        "server",
+        "Returns details about commands (COUNT, INFO, DOCS, LIST).",
+        Sync(server::command)
+    ),
     // pub/sub
-    cmd!("subscribe", -2, PUBSUB_OK | NO_MULTI, NOKEYS, "pubsub", "Listens for messages published to channels.", Sync(pubsub::subscribe)),
-    cmd!("psubscribe", -2, PUBSUB_OK | NO_MULTI, NOKEYS, "pubsub", "Listens for messages published to channels matching patterns.", Sync(pubsub::psubscribe)),
-    cmd!("unsubscribe", -1, PUBSUB_OK | NO_MULTI, NOKEYS, "pubsub", "Stops listening to channels.", Sync(pubsub::unsubscribe)),
-    cmd!("punsubscribe", -1, PUBSUB_OK | NO_MULTI, NOKEYS, "pubsub", "Stops listening to patterns.", Sync(pubsub::punsubscribe)),
-    cmd!("publish", 3, FAST, NOKEYS, "pubsub", "Posts a message to a channel.", Sync(pubsub::publish)),
-    cmd!("pubsub", -2, 0, NOKEYS, "pubsub", "Inspects pub/sub state (CHANNELS, NUMSUB, NUMPAT).", Sync(pubsub::pubsub)),
+    cmd!(
+        "subscribe",
+        -2,
+        PUBSUB_OK | NO_MULTI,
+        NOKEYS,
+        "pubsub",
+        "Listens for messages published to channels.",
+        Sync(pubsub::subscribe)
+    ),
+    cmd!(
+        "psubscribe",
+        -2,
+        PUBSUB_OK | NO_MULTI,
+        NOKEYS,
+        "pubsub",
+        "Listens for messages published to channels matching patterns.",
+        Sync(pubsub::psubscribe)
+    ),
+    cmd!(
+        "unsubscribe",
+        -1,
+        PUBSUB_OK | NO_MULTI,
+        NOKEYS,
+        "pubsub",
+        "Stops listening to channels.",
+        Sync(pubsub::unsubscribe)
+    ),
+    cmd!(
+        "punsubscribe",
+        -1,
+        PUBSUB_OK | NO_MULTI,
+        NOKEYS,
+        "pubsub",
+        "Stops listening to patterns.",
+        Sync(pubsub::punsubscribe)
+    ),
+    cmd!(
+        "publish",
+        3,
+        FAST,
+        NOKEYS,
+        "pubsub",
+        "Posts a message to a channel.",
+        Sync(pubsub::publish)
+    ),
+    cmd!(
+        "pubsub",
+        -2,
+        0,
+        NOKEYS,
+        "pubsub",
+        "Inspects pub/sub state (CHANNELS, NUMSUB, NUMPAT).",
+        Sync(pubsub::pubsub)
+    ),
     // transactions
-    cmd!("multi", 1, FAST | TX_CONTROL, NOKEYS, "transactions", "Starts a transaction.", Sync(transaction::multi)),
-    cmd!("exec", 1, TX_CONTROL, NOKEYS, "transactions", "Executes the queued commands atomically.", Exec),
-    cmd!("discard", 1, FAST | TX_CONTROL, NOKEYS, "transactions", "Discards the queued commands.", Sync(transaction::discard)),
-    cmd!("watch", -2, FAST | TX_CONTROL, ALLKEYS, "transactions", "Makes EXEC fail if any of these keys changes first.", Sync(transaction::watch)),
-    cmd!("unwatch", 1, FAST, NOKEYS, "transactions", "Forgets all watched keys.", Sync(transaction::unwatch)),
+    cmd!(
+        "multi",
+        1,
+        FAST | TX_CONTROL,
+        NOKEYS,
+        "transactions",
+        "Starts a transaction.",
+        Sync(transaction::multi)
+    ),
+    cmd!(
+        "exec",
+        1,
+        TX_CONTROL,
+        NOKEYS,
+        "transactions",
+        "Executes the queued commands atomically.",
+        Exec
+    ),
+    cmd!(
+        "discard",
+        1,
+        FAST | TX_CONTROL,
+        NOKEYS,
+        "transactions",
+        "Discards the queued commands.",
+        Sync(transaction::discard)
+    ),
+    cmd!(
+        "watch",
+        -2,
+        FAST | TX_CONTROL,
+        ALLKEYS,
+        "transactions",
+        "Makes EXEC fail if any of these keys changes first.",
+        Sync(transaction::watch)
+    ),
+    cmd!(
+        "unwatch",
+        1,
+        FAST,
+        NOKEYS,
+        "transactions",
+        "Forgets all watched keys.",
+        Sync(transaction::unwatch)
+    ),
     // strings
-    cmd!("get", 2, READONLY | FAST, KEY1, "string", "Returns the string value of a key.", Sync(string::get)),
-    cmd!("set", -3, WRITE | DENY_OOM, KEY1, "string", "Sets the string value of a key, with optional expiry and conditions.", Sync(string::set)),
-    cmd!("setnx", 3, WRITE | DENY_OOM | FAST, KEY1, "string", "Sets the value of a key only when it does not exist.", Sync(string::setnx)),
-    cmd!("setex", 4, WRITE | DENY_OOM, KEY1, "string", "Sets the value and expiry in seconds of a key.", Sync(string::setex)),
-    cmd!("psetex", 4, WRITE | DENY_OOM, KEY1, "string", "Sets the value and expiry in milliseconds of a key.", Sync(string::psetex)),
-    cmd!("getset", 3, WRITE | DENY_OOM | FAST, KEY1, "string", "Returns the previous value of a key after setting it.", Sync(string::getset)),
-    cmd!("getdel", 2, WRITE | FAST, KEY1, "string", "Returns the value of a key after deleting it.", Sync(string::getdel)),
-    cmd!("getex", -2, WRITE | FAST, KEY1, "string", "Returns the value of a key after changing its expiry.", Sync(string::getex)),
-    cmd!("mget", -2, READONLY | FAST, ALLKEYS, "string", "Returns the values of one or more keys.", Sync(string::mget)),
-    cmd!("mset", -3, WRITE | DENY_OOM, (1, -1, 2), "string", "Sets several keys at once.", Sync(string::mset)),
-    cmd!("msetnx", -3, WRITE | DENY_OOM, (1, -1, 2), "string", "Sets several keys only when none of them exists.", Sync(string::msetnx)),
-    cmd!("append", 3, WRITE | DENY_OOM | FAST, KEY1, "string", "Appends a string to the value of a key.", Sync(string::append)),
-    cmd!("strlen", 2, READONLY | FAST, KEY1, "string", "Returns the length of a string value.", Sync(string::strlen)),
-    cmd!("getrange", 4, READONLY, KEY1, "string", "Returns a substring of a string value.", Sync(string::getrange)),
-    cmd!("setrange", 4, WRITE | DENY_OOM, KEY1, "string", "Overwrites part of a string value at an offset.", Sync(string::setrange)),
-    cmd!("incr", 2, WRITE | DENY_OOM | FAST, KEY1, "string", "Increments the integer value of a key by one.", Sync(string::incr)),
-    cmd!("decr", 2, WRITE | DENY_OOM | FAST, KEY1, "string", "Decrements the integer value of a key by one.", Sync(string::decr)),
-    cmd!("incrby", 3, WRITE | DENY_OOM | FAST, KEY1, "string", "Increments the integer value of a key by a number.", Sync(string::incrby)),
-    cmd!("decrby", 3, WRITE | DENY_OOM | FAST, KEY1, "string", "Decrements the integer value of a key by a number.", Sync(string::decrby)),
-    cmd!("incrbyfloat", 3, WRITE | DENY_OOM | FAST, KEY1, "string", "Increments the floating point value of a key.", Sync(string::incrbyfloat)),
+    cmd!(
+        "get",
+        2,
+        READONLY | FAST,
+        KEY1,
+        "string",
+        "Returns the string value of a key.",
+        Sync(string::get)
+    ),
+    cmd!(
+        "set",
+        -3,
+        WRITE | DENY_OOM,
+        KEY1,
+        "string",
+        "Sets the string value of a key, with optional expiry and conditions.",
+        Sync(string::set)
+    ),
+    cmd!(
+        "setnx",
+        3,
+        WRITE | DENY_OOM | FAST,
+        KEY1,
+        "string",
+        "Sets the value of a key only when it does not exist.",
+        Sync(string::setnx)
+    ),
+    cmd!(
+        "setex",
+        4,
+        WRITE | DENY_OOM,
+        KEY1,
+        "string",
+        "Sets the value and expiry in seconds of a key.",
+        Sync(string::setex)
+    ),
+    cmd!(
+        "psetex",
+        4,
+        WRITE | DENY_OOM,
+        KEY1,
+        "string",
+        "Sets the value and expiry in milliseconds of a key.",
+        Sync(string::psetex)
+    ),
+    cmd!(
+        "getset",
+        3,
+        WRITE | DENY_OOM | FAST,
+        KEY1,
+        "string",
+        "Returns the previous value of a key after setting it.",
+        Sync(string::getset)
+    ),
+    cmd!(
+        "getdel",
+        2,
+        WRITE | FAST,
+        KEY1,
+        "string",
+        "Returns the value of a key after deleting it.",
+        Sync(string::getdel)
+    ),
+    cmd!(
+        "getex",
+        -2,
+        WRITE | FAST,
+        KEY1,
+        "string",
+        "Returns the value of a key after changing its expiry.",
+        Sync(string::getex)
+    ),
+    cmd!(
+        "mget",
+        -2,
+        READONLY | FAST,
+        ALLKEYS,
+        "string",
+        "Returns the values of one or more keys.",
+        Sync(string::mget)
+    ),
+    cmd!(
+        "mset",
+        -3,
+        WRITE | DENY_OOM,
+        (1, -1, 2),
+        "string",
+        "Sets several keys at once.",
+        Sync(string::mset)
+    ),
+    cmd!(
+        "msetnx",
+        -3,
+        WRITE | DENY_OOM,
+        (1, -1, 2),
+        "string",
+        "Sets several keys only when none of them exists.",
+        Sync(string::msetnx)
+    ),
+    cmd!(
+        "append",
+        3,
+        WRITE | DENY_OOM | FAST,
+        KEY1,
+        "string",
+        "Appends a string to the value of a key.",
+        Sync(string::append)
+    ),
+    cmd!(
+        "strlen",
+        2,
+        READONLY | FAST,
+        KEY1,
+        "string",
+        "Returns the length of a string value.",
+        Sync(string::strlen)
+    ),
+    cmd!(
+        "getrange",
+        4,
+        READONLY,
+        KEY1,
+        "string",
+        "Returns a substring of a string value.",
+        Sync(string::getrange)
+    ),
+    cmd!(
+        "setrange",
+        4,
+        WRITE | DENY_OOM,
+        KEY1,
+        "string",
+        "Overwrites part of a string value at an offset.",
+        Sync(string::setrange)
+    ),
+    cmd!(
+        "incr",
+        2,
+        WRITE | DENY_OOM | FAST,
+        KEY1,
+        "string",
+        "Increments the integer value of a key by one.",
+        Sync(string::incr)
+    ),
+    cmd!(
+        "decr",
+        2,
+        WRITE | DENY_OOM | FAST,
+        KEY1,
+        "string",
+        "Decrements the integer value of a key by one.",
+        Sync(string::decr)
+    ),
+    cmd!(
+        "incrby",
+        3,
+        WRITE | DENY_OOM | FAST,
+        KEY1,
+        "string",
+        "Increments the integer value of a key by a number.",
+        Sync(string::incrby)
+    ),
+    cmd!(
+        "decrby",
+        3,
+        WRITE | DENY_OOM | FAST,
+        KEY1,
+        "string",
+        "Decrements the integer value of a key by a number.",
+        Sync(string::decrby)
+    ),
+    cmd!(
+        "incrbyfloat",
+        3,
+        WRITE | DENY_OOM | FAST,
+        KEY1,
+        "string",
+        "Increments the floating point value of a key.",
+        Sync(string::incrbyfloat)
+    ),
     // keys
-    cmd!("del", -2, WRITE, ALLKEYS, "generic", "Deletes one or more keys.", Sync(keys::del)),
-    cmd!("unlink", -2, WRITE | FAST, ALLKEYS, "generic", "Deletes one or more keys.", Sync(keys::del)),
-    cmd!("exists", -2, READONLY | FAST, ALLKEYS, "generic", "Counts how many of the given keys exist.", Sync(keys::exists)),
-    cmd!("type", 2, READONLY | FAST, KEY1, "generic", "Returns the type of the value of a key.", Sync(keys::type_of)),
-    cmd!("expire", -3, WRITE | FAST, KEY1, "generic", "Sets a key's time to live in seconds.", Sync(keys::expire)),
-    cmd!("pexpire", -3, WRITE | FAST, KEY1, "generic", "Sets a key's time to live in milliseconds.", Sync(keys::expire)),
-    cmd!("expireat", -3, WRITE | FAST, KEY1, "generic", "Sets a key's expiry as a Unix time in seconds.", Sync(keys::expire)),
-    cmd!("pexpireat", -3, WRITE | FAST, KEY1, "generic", "Sets a key's expiry as a Unix time in milliseconds.", Sync(keys::expire)),
-    cmd!("ttl", 2, READONLY | FAST, KEY1, "generic", "Returns a key's time to live in seconds.", Sync(keys::ttl)),
-    cmd!("pttl", 2, READONLY | FAST, KEY1, "generic", "Returns a key's time to live in milliseconds.", Sync(keys::ttl)),
-    cmd!("expiretime", 2, READONLY | FAST, KEY1, "generic", "Returns a key's expiry as a Unix time in seconds.", Sync(keys::ttl)),
-    cmd!("pexpiretime", 2, READONLY | FAST, KEY1, "generic", "Returns a key's expiry as a Unix time in milliseconds.", Sync(keys::ttl)),
-    cmd!("persist", 2, WRITE | FAST, KEY1, "generic", "Removes a key's expiry.", Sync(keys::persist)),
-    cmd!("keys", 2, READONLY, NOKEYS, "generic", "Returns all key names that match a pattern.", Sync(keys::keys)),
-    cmd!("scan", -2, READONLY, NOKEYS, "generic", "Iterates over the key names in the current region.", Sync(keys::scan)),
-    cmd!("rename", 3, WRITE, KEY12, "generic", "Renames a key, overwriting the destination.", Sync(keys::rename)),
-    cmd!("renamenx", 3, WRITE | FAST, KEY12, "generic", "Renames a key only when the destination does not exist.", Sync(keys::rename)),
-    cmd!("randomkey", 1, READONLY, NOKEYS, "generic", "Returns a random key name.", Sync(keys::randomkey)),
-    cmd!("touch", -2, READONLY | FAST, ALLKEYS, "generic", "Updates the last access time of keys.", Sync(keys::touch)),
-    cmd!("copy", -3, WRITE | DENY_OOM, KEY12, "generic", "Copies the value of a key to a new key.", Sync(keys::copy)),
-    cmd!("dbsize", 1, READONLY | FAST, NOKEYS, "server", "Returns the number of keys in the current region.", Sync(keys::dbsize)),
-    cmd!("flushdb", -1, WRITE | ADMIN, NOKEYS, "server", "Removes all keys from the current region.", Sync(keys::flushdb)),
-    cmd!("flushall", -1, WRITE | ADMIN, NOKEYS, "server", "Removes all keys from all regions.", Sync(keys::flushall)),
-    cmd!("object", -2, READONLY, (2, 2, 1), "generic", "Inspects a key's internals (ENCODING, FREQ, IDLETIME, REFCOUNT).", Sync(keys::object)),
+    cmd!(
+        "del",
+        -2,
+        WRITE,
+        ALLKEYS,
+        "generic",
+        "Deletes one or more keys.",
+        Sync(keys::del)
+    ),
+    cmd!(
+        "unlink",
+        -2,
+        WRITE | FAST,
+        ALLKEYS,
+        "generic",
+        "Deletes one or more keys.",
+        Sync(keys::del)
+    ),
+    cmd!(
+        "exists",
+        -2,
+        READONLY | FAST,
+        ALLKEYS,
+        "generic",
+        "Counts how many of the given keys exist.",
+        Sync(keys::exists)
+    ),
+    cmd!(
+        "type",
+        2,
+        READONLY | FAST,
+        KEY1,
+        "generic",
+        "Returns the type of the value of a key.",
+        Sync(keys::type_of)
+    ),
+    cmd!(
+        "expire",
+        -3,
+        WRITE | FAST,
+        KEY1,
+        "generic",
+        "Sets a key's time to live in seconds.",
+        Sync(keys::expire)
+    ),
+    cmd!(
+        "pexpire",
+        -3,
+        WRITE | FAST,
+        KEY1,
+        "generic",
+        "Sets a key's time to live in milliseconds.",
+        Sync(keys::expire)
+    ),
+    cmd!(
+        "expireat",
+        -3,
+        WRITE | FAST,
+        KEY1,
+        "generic",
+        "Sets a key's expiry as a Unix time in seconds.",
+        Sync(keys::expire)
+    ),
+    cmd!(
+        "pexpireat",
+        -3,
+        WRITE | FAST,
+        KEY1,
+        "generic",
+        "Sets a key's expiry as a Unix time in milliseconds.",
+        Sync(keys::expire)
+    ),
+    cmd!(
+        "ttl",
+        2,
+        READONLY | FAST,
+        KEY1,
+        "generic",
+        "Returns a key's time to live in seconds.",
+        Sync(keys::ttl)
+    ),
+    cmd!(
+        "pttl",
+        2,
+        READONLY | FAST,
+        KEY1,
+        "generic",
+        "Returns a key's time to live in milliseconds.",
+        Sync(keys::ttl)
+    ),
+    cmd!(
+        "expiretime",
+        2,
+        READONLY | FAST,
+        KEY1,
+        "generic",
+        "Returns a key's expiry as a Unix time in seconds.",
+        Sync(keys::ttl)
+    ),
+    cmd!(
+        "pexpiretime",
+        2,
+        READONLY | FAST,
+        KEY1,
+        "generic",
+        "Returns a key's expiry as a Unix time in milliseconds.",
+        Sync(keys::ttl)
+    ),
+    cmd!(
+        "persist",
+        2,
+        WRITE | FAST,
+        KEY1,
+        "generic",
+        "Removes a key's expiry.",
+        Sync(keys::persist)
+    ),
+    cmd!(
+        "keys",
+        2,
+        READONLY,
+        NOKEYS,
+        "generic",
+        "Returns all key names that match a pattern.",
+        Sync(keys::keys)
+    ),
+    cmd!(
+        "scan",
+        -2,
+        READONLY,
+        NOKEYS,
+        "generic",
+        "Iterates over the key names in the current region.",
+        Sync(keys::scan)
+    ),
+    cmd!(
+        "rename",
+        3,
+        WRITE,
+        KEY12,
+        "generic",
+        "Renames a key, overwriting the destination.",
+        Sync(keys::rename)
+    ),
+    cmd!(
+        "renamenx",
+        3,
+        WRITE | FAST,
+        KEY12,
+        "generic",
+        "Renames a key only when the destination does not exist.",
+        Sync(keys::rename)
+    ),
+    cmd!(
+        "randomkey",
+        1,
+        READONLY,
+        NOKEYS,
+        "generic",
+        "Returns a random key name.",
+        Sync(keys::randomkey)
+    ),
+    cmd!(
+        "touch",
+        -2,
+        READONLY | FAST,
+        ALLKEYS,
+        "generic",
+        "Updates the last access time of keys.",
+        Sync(keys::touch)
+    ),
+    cmd!(
+        "copy",
+        -3,
+        WRITE | DENY_OOM,
+        KEY12,
+        "generic",
+        "Copies the value of a key to a new key.",
+        Sync(keys::copy)
+    ),
+    cmd!(
+        "dbsize",
+        1,
+        READONLY | FAST,
+        NOKEYS,
+        "server",
+        "Returns the number of keys in the current region.",
+        Sync(keys::dbsize)
+    ),
+    cmd!(
+        "flushdb",
+        -1,
+        WRITE | ADMIN,
+        NOKEYS,
+        "server",
+        "Removes all keys from the current region.",
+        Sync(keys::flushdb)
+    ),
+    cmd!(
+        "flushall",
+        -1,
+        WRITE | ADMIN,
+        NOKEYS,
+        "server",
+        "Removes all keys from all regions.",
+        Sync(keys::flushall)
+    ),
+    cmd!(
+        "object",
+        -2,
+        READONLY,
+        (2, 2, 1),
+        "generic",
+        "Inspects a key's internals (ENCODING, FREQ, IDLETIME, REFCOUNT).",
+        Sync(keys::object)
+    ),
     // server
-    cmd!("info", -1, 0, NOKEYS, "server", "Returns information and statistics about the server.", Sync(server::info)),
-    cmd!("config", -2, 0, NOKEYS, "server", "Reads or changes configuration (GET, SET, RESETSTAT).", Sync(server::config)),
-    cmd!("time", 1, FAST, NOKEYS, "server", "Returns the server time.", Sync(server::time)),
-    cmd!("role", 1, FAST, NOKEYS, "server", "Returns the replication role.", Sync(server::role)),
-    cmd!("function", -2, 0, NOKEYS, "scripting", "FUNCTION FLUSH is accepted as a no-op: Kuber has no functions.", Sync(server::function)),
-    cmd!("lastsave", 1, FAST, NOKEYS, "server", "Returns the Unix time of the last successful save.", Sync(server::lastsave)),
-    cmd!("save", 1, ADMIN, NOKEYS, "server", "Flushes pending writes to persistence.", Sync(server::save)),
-    cmd!("bgsave", -1, ADMIN, NOKEYS, "server", "Flushes pending writes to persistence in the background.", Sync(server::save)),
-    cmd!("shutdown", -1, ADMIN | NO_MULTI, NOKEYS, "server", "Stops the server gracefully.", Sync(server::shutdown)),
-    cmd!("debug", -2, ADMIN, NOKEYS, "server", "Answers -ERR for Redis's debugging subcommands, which Kuber does not have (DEBUG SLEEP 0 is accepted).", Sync(server::debug)),
-    cmd!("status", 1, FAST, NOKEYS, "server", "Returns Kuber's readiness and health as JSON.", Sync(server::status)),
+    cmd!(
+        "info",
+        -1,
+        0,
+        NOKEYS,
+        "server",
+        "Returns information and statistics about the server.",
+        Sync(server::info)
+    ),
+    cmd!(
+        "config",
+        -2,
+        0,
+        NOKEYS,
+        "server",
+        "Reads or changes configuration (GET, SET, RESETSTAT).",
+        Sync(server::config)
+    ),
+    cmd!(
+        "time",
+        1,
+        FAST,
+        NOKEYS,
+        "server",
+        "Returns the server time.",
+        Sync(server::time)
+    ),
+    cmd!(
+        "role",
+        1,
+        FAST,
+        NOKEYS,
+        "server",
+        "Returns the replication role.",
+        Sync(server::role)
+    ),
+    cmd!(
+        "function",
+        -2,
+        0,
+        NOKEYS,
+        "scripting",
+        "FUNCTION FLUSH is accepted as a no-op: Kuber has no functions.",
+        Sync(server::function)
+    ),
+    cmd!(
+        "lastsave",
+        1,
+        FAST,
+        NOKEYS,
+        "server",
+        "Returns the Unix time of the last successful save.",
+        Sync(server::lastsave)
+    ),
+    cmd!(
+        "save",
+        1,
+        ADMIN,
+        NOKEYS,
+        "server",
+        "Flushes pending writes to persistence.",
+        Sync(server::save)
+    ),
+    cmd!(
+        "bgsave",
+        -1,
+        ADMIN,
+        NOKEYS,
+        "server",
+        "Flushes pending writes to persistence in the background.",
+        Sync(server::save)
+    ),
+    cmd!(
+        "shutdown",
+        -1,
+        ADMIN | NO_MULTI,
+        NOKEYS,
+        "server",
+        "Stops the server gracefully.",
+        Sync(server::shutdown)
+    ),
+    cmd!(
+        "debug",
+        -2,
+        ADMIN,
+        NOKEYS,
+        "server",
+        "Answers -ERR for Redis's debugging subcommands, which Kuber does not have (DEBUG SLEEP 0 is accepted).",
+        Sync(server::debug)
+    ),
+    cmd!(
+        "status",
+        1,
+        FAST,
+        NOKEYS,
+        "server",
+        "Returns Kuber's readiness and health as JSON.",
+        Sync(server::status)
+    ),
     // regions
-    cmd!("regions", 1, READONLY, NOKEYS, "region", "Lists region names.", Sync(region::regions)),
-    cmd!("rcreate", -2, WRITE, NOKEYS, "region", "Creates a region: RCREATE name [description] [TTL seconds] [MAXENTRIES n].", Sync(region::rcreate)),
-    cmd!("rdrop", 2, WRITE | ADMIN, NOKEYS, "region", "Drops a region and all its data.", Sync(region::rdrop)),
-    cmd!("rpurge", 2, WRITE | ADMIN, NOKEYS, "region", "Removes all entries of a region.", Sync(region::rpurge)),
-    cmd!("rselect", 2, CONNECTION, NOKEYS, "region", "Changes the current region, creating it if allowed.", Sync(region::rselect)),
-    cmd!("rinfo", -1, READONLY, NOKEYS, "region", "Returns a region's settings and statistics as JSON.", Sync(region::rinfo)),
+    cmd!(
+        "regions",
+        1,
+        READONLY,
+        NOKEYS,
+        "region",
+        "Lists region names.",
+        Sync(region::regions)
+    ),
+    cmd!(
+        "rcreate",
+        -2,
+        WRITE,
+        NOKEYS,
+        "region",
+        "Creates a region: RCREATE name [description] [TTL seconds] [MAXENTRIES n].",
+        Sync(region::rcreate)
+    ),
+    cmd!(
+        "rdrop",
+        2,
+        WRITE | ADMIN,
+        NOKEYS,
+        "region",
+        "Drops a region and all its data.",
+        Sync(region::rdrop)
+    ),
+    cmd!(
+        "rpurge",
+        2,
+        WRITE | ADMIN,
+        NOKEYS,
+        "region",
+        "Removes all entries of a region.",
+        Sync(region::rpurge)
+    ),
+    cmd!(
+        "rselect",
+        2,
+        CONNECTION,
+        NOKEYS,
+        "region",
+        "Changes the current region, creating it if allowed.",
+        Sync(region::rselect)
+    ),
+    cmd!(
+        "rinfo",
+        -1,
+        READONLY,
+        NOKEYS,
+        "region",
+        "Returns a region's settings and statistics as JSON.",
+        Sync(region::rinfo)
+    ),
 ];
 
 /// Each command family's rows; every family file owns its slice.
-static FAMILIES: &[&[CommandSpec]] = &[CORE, hash::COMMANDS, list::COMMANDS, set::COMMANDS, zset::COMMANDS];
+static FAMILIES: &[&[CommandSpec]] = &[
+    CORE,
+    hash::COMMANDS,
+    list::COMMANDS,
+    set::COMMANDS,
+    zset::COMMANDS,
+];
 
 /// Every command Kuber knows, in table order.
 pub static COMMANDS: LazyLock<Vec<&'static CommandSpec>> =
     LazyLock::new(|| FAMILIES.iter().flat_map(|family| family.iter()).collect());
 
-static INDEX: LazyLock<HashMap<&'static str, usize>> =
-    LazyLock::new(|| COMMANDS.iter().enumerate().map(|(i, c)| (c.name, i)).collect());
+static INDEX: LazyLock<HashMap<&'static str, usize>> = LazyLock::new(|| {
+    COMMANDS
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.name, i))
+        .collect()
+});
 
 /// Finds a command by name, case-insensitively, without allocating. Returns its table index.
 pub fn lookup(name: &[u8]) -> Option<usize> {
@@ -265,7 +928,11 @@ mod tests {
             assert_eq!(c.name, c.name.to_ascii_lowercase());
             assert_eq!(lookup(c.name.to_ascii_uppercase().as_bytes()), Some(i));
             assert!(c.arity != 0);
-            assert!(!(c.has(WRITE) && c.has(READONLY)), "{} is both write and readonly", c.name);
+            assert!(
+                !(c.has(WRITE) && c.has(READONLY)),
+                "{} is both write and readonly",
+                c.name
+            );
         }
         assert_eq!(lookup(b"nosuchcommand"), None);
         assert_eq!(lookup(&[b'x'; 100]), None);
@@ -285,10 +952,10 @@ mod coverage {
             include_str!("region.rs"),
             include_str!("server.rs"),
             include_str!("string.rs"),
-            include_str!("hash.rs"),
-            include_str!("list.rs"),
-            include_str!("set.rs"),
-            include_str!("zset.rs"),
+            include_str!("hash/tests.rs"),
+            include_str!("list/tests.rs"),
+            include_str!("set/tests.rs"),
+            include_str!("zset/tests.rs"),
             include_str!("transaction.rs"),
             include_str!("pubsub.rs"),
         ]
@@ -297,11 +964,21 @@ mod coverage {
             .split(".run(")
             .skip(1)
             .filter_map(|rest| {
-                let rest = rest.strip_prefix("&format!(").unwrap_or(rest).strip_prefix('"')?;
+                let rest = rest
+                    .strip_prefix("&format!(")
+                    .unwrap_or(rest)
+                    .strip_prefix('"')?;
                 Some(rest.split([' ', '"']).next()?.to_ascii_lowercase())
             })
             .collect();
-        let missing: Vec<&str> = COMMANDS.iter().map(|c| c.name).filter(|n| !tested.contains(*n)).collect();
-        assert!(missing.is_empty(), "commands without a dispatcher test: {missing:?}");
+        let missing: Vec<&str> = COMMANDS
+            .iter()
+            .map(|c| c.name)
+            .filter(|n| !tested.contains(*n))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "commands without a dispatcher test: {missing:?}"
+        );
     }
 }

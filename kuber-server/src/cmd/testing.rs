@@ -16,7 +16,11 @@ use crate::store::{ManualClock, Store, StoreLimits};
 /// One authenticator for all unit tests: Argon2 hashing per test would dominate the run time.
 static AUTH: LazyLock<Arc<Authenticator>> = LazyLock::new(|| {
     let dir = tempfile::tempdir().unwrap().keep();
-    Arc::new(Authenticator::open(&dir.join("users.json"), Some("secret".into())).unwrap().0)
+    Arc::new(
+        Authenticator::open(&dir.join("users.json"), Some("secret".into()))
+            .unwrap()
+            .0,
+    )
 });
 
 /// A server state without a listener.
@@ -38,7 +42,10 @@ pub(crate) fn server_with(config: Config) -> TestServer {
         default_ttl_seconds: cache.default_ttl_seconds,
     };
     let store = Arc::new(Store::new(limits, clock.clone()));
-    TestServer { state: Arc::new(ServerState::new(config, store, AUTH.clone())), clock }
+    TestServer {
+        state: Arc::new(ServerState::new(config, store, AUTH.clone())),
+        clock,
+    }
 }
 
 /// A connection that runs commands through [`super::execute`].
@@ -56,15 +63,24 @@ impl TestServer {
             Role::User => "app",
             Role::Reader => "reader",
         };
-        client.session.set_identity(Some(Identity { username: Arc::from(name), role }));
+        client.session.set_identity(Some(Identity {
+            username: Arc::from(name),
+            role,
+        }));
         client
     }
 
     /// A client that has not authenticated.
     pub fn anonymous(&self) -> TestClient {
         let addr: SocketAddr = "127.0.0.1:40000".parse().unwrap();
-        let handle = self.state.clients.register(addr, addr, self.state.store.now());
-        TestClient { session: Session::new(handle, self.state.store.default_region()), state: self.state.clone() }
+        let handle = self
+            .state
+            .clients
+            .register(addr, addr, self.state.store.now());
+        TestClient {
+            session: Session::new(handle, self.state.store.default_region()),
+            state: self.state.clone(),
+        }
     }
 }
 

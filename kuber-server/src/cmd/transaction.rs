@@ -33,14 +33,21 @@ pub(super) fn watch(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     let region = ctx.session.region.clone();
     let mut ks = region.lock();
     for key in &args[1..] {
-        if ctx.session.watched.iter().any(|(r, k)| std::sync::Arc::ptr_eq(r, &region) && k == key) {
+        if ctx
+            .session
+            .watched
+            .iter()
+            .any(|(r, k)| std::sync::Arc::ptr_eq(r, &region) && k == key)
+        {
             continue;
         }
         // Meeting an expired key here removes it now, so its expiry does not count as a change
         // after WATCH ("WATCH stale keys should not fail EXEC").
         ks.peek(key, ctx.now);
         ks.watch(key, ctx.session.watch_dirty.clone());
-        ctx.session.watched.push((region.clone(), Bytes::copy_from_slice(key)));
+        ctx.session
+            .watched
+            .push((region.clone(), Bytes::copy_from_slice(key)));
     }
     Frame::ok()
 }
@@ -62,7 +69,10 @@ mod tests {
         assert_eq!(c.run("EXEC").await, "-ERR EXEC without MULTI\r\n");
         assert_eq!(c.run("DISCARD").await, "-ERR DISCARD without MULTI\r\n");
         assert_eq!(c.run("MULTI").await, "+OK\r\n");
-        assert_eq!(c.run("MULTI").await, "-ERR MULTI calls can not be nested\r\n");
+        assert_eq!(
+            c.run("MULTI").await,
+            "-ERR MULTI calls can not be nested\r\n"
+        );
         assert_eq!(c.run("SET k 1").await, "+QUEUED\r\n");
         assert_eq!(c.run("INCR k").await, "+QUEUED\r\n");
         assert_eq!(c.run("GET k").await, "+QUEUED\r\n");
@@ -75,19 +85,37 @@ mod tests {
         let mut c = s.client(Role::User);
         c.run("MULTI").await;
         assert_eq!(c.run("SET k v").await, "+QUEUED\r\n");
-        assert_eq!(c.run("NOSUCH").await, "-ERR unknown command 'NOSUCH', with args beginning with: \r\n");
-        assert_eq!(c.run("GET").await, "-ERR wrong number of arguments for 'get' command\r\n");
-        assert_eq!(c.run("EXEC").await, "-EXECABORT Transaction discarded because of previous errors.\r\n");
+        assert_eq!(
+            c.run("NOSUCH").await,
+            "-ERR unknown command 'NOSUCH', with args beginning with: \r\n"
+        );
+        assert_eq!(
+            c.run("GET").await,
+            "-ERR wrong number of arguments for 'get' command\r\n"
+        );
+        assert_eq!(
+            c.run("EXEC").await,
+            "-EXECABORT Transaction discarded because of previous errors.\r\n"
+        );
         assert_eq!(c.run("GET k").await, "$-1\r\n");
         c.run("MULTI").await;
         c.run("SET s text").await;
         c.run("INCR s").await;
         c.run("SET t ok").await;
-        assert_eq!(c.run("EXEC").await, "*3\r\n+OK\r\n-ERR value is not an integer or out of range\r\n+OK\r\n");
+        assert_eq!(
+            c.run("EXEC").await,
+            "*3\r\n+OK\r\n-ERR value is not an integer or out of range\r\n+OK\r\n"
+        );
         let mut reader = s.client(Role::Reader);
         reader.run("MULTI").await;
-        assert_eq!(reader.run("SET x 1").await, "-NOPERM User reader has no permissions to run the 'set' command\r\n");
-        assert_eq!(reader.run("EXEC").await, "-EXECABORT Transaction discarded because of previous errors.\r\n");
+        assert_eq!(
+            reader.run("SET x 1").await,
+            "-NOPERM User reader has no permissions to run the 'set' command\r\n"
+        );
+        assert_eq!(
+            reader.run("EXEC").await,
+            "-EXECABORT Transaction discarded because of previous errors.\r\n"
+        );
     }
 
     #[tokio::test]
@@ -99,7 +127,10 @@ mod tests {
         assert_eq!(a.run("WATCH k").await, "+OK\r\n");
         b.run("SET k 2").await;
         a.run("MULTI").await;
-        assert_eq!(a.run("WATCH k").await, "-ERR WATCH inside MULTI is not allowed\r\n");
+        assert_eq!(
+            a.run("WATCH k").await,
+            "-ERR WATCH inside MULTI is not allowed\r\n"
+        );
         a.run("SET k 3").await;
         assert_eq!(a.run("EXEC").await, "*-1\r\n");
         assert_eq!(a.run("GET k").await, "$1\r\n2\r\n");
@@ -122,7 +153,15 @@ mod tests {
         a.run("WATCH k").await;
         a.run("MULTI").await;
         assert_eq!(a.run("DISCARD").await, "+OK\r\n");
-        assert_eq!(s.state.store.default_region().lock().watch_counter().load(std::sync::atomic::Ordering::Relaxed), 0);
+        assert_eq!(
+            s.state
+                .store
+                .default_region()
+                .lock()
+                .watch_counter()
+                .load(std::sync::atomic::Ordering::Relaxed),
+            0
+        );
     }
 
     #[tokio::test]
@@ -138,7 +177,10 @@ mod tests {
         assert_eq!(a.run("EXEC").await, "*-1\r\n");
         a.run("SET k 1").await;
         a.run("WATCH k").await;
-        assert_eq!(b.run("INCR k nope").await, "-ERR wrong number of arguments for 'incr' command\r\n");
+        assert_eq!(
+            b.run("INCR k nope").await,
+            "-ERR wrong number of arguments for 'incr' command\r\n"
+        );
         b.run("SET other 1").await;
         a.run("MULTI").await;
         a.run("GET k").await;

@@ -17,7 +17,10 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now_ms(&self) -> u64 {
-        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0)
     }
 }
 
@@ -30,7 +33,9 @@ pub struct ManualClock {
 impl ManualClock {
     /// A clock stopped at `start_ms`.
     pub fn new(start_ms: u64) -> Self {
-        Self { now: AtomicU64::new(start_ms) }
+        Self {
+            now: AtomicU64::new(start_ms),
+        }
     }
 
     /// Moves the clock forward by `ms` milliseconds.

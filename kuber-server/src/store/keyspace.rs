@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use bytes::Bytes;
-use hashbrown::{DefaultHashBuilder, HashTable};
 use hashbrown::hash_table::Entry as TableEntry;
+use hashbrown::{DefaultHashBuilder, HashTable};
 use rand::Rng;
 use std::hash::BuildHasher;
 
@@ -215,7 +215,6 @@ impl Keyspace {
         ((hash >> 32) as usize) & (self.slots.len() - 1)
     }
 
-
     /// The live entry for `key`, marking it accessed; an expired entry is removed and counted.
     /// Does not count hits or misses: read commands call [`Keyspace::record_read`].
     pub fn get_mut(&mut self, key: &[u8], now: u64) -> Option<&mut Entry> {
@@ -276,7 +275,11 @@ impl Keyspace {
     /// Recomputes the memory of every entry from scratch; tests compare it with [`Keyspace::memory`]
     /// to prove in-place updates were counted right.
     pub fn recount_memory(&self) -> usize {
-        self.slots.iter().flat_map(|t| t.iter()).map(|e| e.memory_bytes()).sum()
+        self.slots
+            .iter()
+            .flat_map(|t| t.iter())
+            .map(|e| e.memory_bytes())
+            .sum()
     }
 
     /// Connects the switch that turns keyspace-event recording on and off.
@@ -296,7 +299,11 @@ impl Keyspace {
 
     /// Registers a WATCH on `key`: `flag` is set when the key is next modified or expires.
     pub fn watch(&mut self, key: &[u8], flag: Arc<std::sync::atomic::AtomicBool>) {
-        self.watches.flags.entry(Bytes::copy_from_slice(key)).or_default().push(flag);
+        self.watches
+            .flags
+            .entry(Bytes::copy_from_slice(key))
+            .or_default()
+            .push(flag);
         self.watches.count.fetch_add(1, Ordering::Relaxed);
     }
 
@@ -305,7 +312,9 @@ impl Keyspace {
         if let Some(flags) = self.watches.flags.get_mut(key) {
             let before = flags.len();
             flags.retain(|f| !Arc::ptr_eq(f, flag));
-            self.watches.count.fetch_sub(before - flags.len(), Ordering::Relaxed);
+            self.watches
+                .count
+                .fetch_sub(before - flags.len(), Ordering::Relaxed);
             if flags.is_empty() {
                 self.watches.flags.remove(key);
             }
@@ -321,13 +330,19 @@ impl Keyspace {
     /// keeps its place in line).
     pub fn add_waiter(&mut self, key: &[u8], waiter: Waiter, front: bool) {
         let queue = self.waiters.entry(Bytes::copy_from_slice(key)).or_default();
-        if front { queue.push_front(waiter) } else { queue.push_back(waiter) }
+        if front {
+            queue.push_front(waiter)
+        } else {
+            queue.push_back(waiter)
+        }
     }
 
     /// Removes a blocked client's registration on `key`. Returns false when it was no longer
     /// queued, i.e. a push had already handed it the wake-up.
     pub fn remove_waiter(&mut self, key: &[u8], id: u64) -> bool {
-        let Some(queue) = self.waiters.get_mut(key) else { return false };
+        let Some(queue) = self.waiters.get_mut(key) else {
+            return false;
+        };
         let before = queue.len();
         queue.retain(|w| w.id != id);
         let found = queue.len() != before;
@@ -362,14 +377,24 @@ impl Keyspace {
 
     /// Stores `value` under `key` with the given expiry, replacing any previous entry (whatever its
     /// type). Returns the previous live value.
-    pub fn set(&mut self, key: &[u8], value: Value, expires_at: Option<u64>, now: u64) -> Option<Value> {
+    pub fn set(
+        &mut self,
+        key: &[u8],
+        value: Value,
+        expires_at: Option<u64>,
+        now: u64,
+    ) -> Option<Value> {
         let hash = self.hash(key);
         let idx = self.slot_index(hash);
         let hasher = &self.hasher;
         let new_size;
         let mut old_size = 0;
         let mut reindex = None;
-        let old_value = match self.slots[idx].entry(hash, |e| e.key.as_ref() == key, |e| hasher.hash_one(&e.key[..])) {
+        let old_value = match self.slots[idx].entry(
+            hash,
+            |e| e.key.as_ref() == key,
+            |e| hasher.hash_one(&e.key[..]),
+        ) {
             TableEntry::Occupied(mut occupied) => {
                 let entry = occupied.get_mut();
                 old_size = entry.memory_bytes();
@@ -451,7 +476,6 @@ impl Keyspace {
         true
     }
 
-
     /// Removes `key` as a command's delete. Returns the entry if it was live.
     pub fn remove(&mut self, key: &[u8], now: u64) -> Option<Entry> {
         let entry = self.take(key)?;
@@ -482,7 +506,6 @@ impl Keyspace {
         self.set(&key, entry.value, entry.expires_at, now);
     }
 
-
     /// Removes every key; keeps the statistics. Every WATCH on this keyspace fails.
     pub fn clear(&mut self) {
         self.watches.touch_all();
@@ -498,7 +521,10 @@ impl Keyspace {
             return;
         }
         let new_len = self.slots.len() * 2;
-        let old = std::mem::replace(&mut self.slots, (0..new_len).map(|_| HashTable::new()).collect());
+        let old = std::mem::replace(
+            &mut self.slots,
+            (0..new_len).map(|_| HashTable::new()).collect(),
+        );
         for table in old {
             for entry in table {
                 let hash = self.hash(&entry.key);
@@ -535,7 +561,10 @@ impl Keyspace {
             let pick = rng.random_range(0..table.len());
             if let Some(entry) = table.iter().nth(pick) {
                 samples += 1;
-                if victim.as_ref().is_none_or(|(at, _)| entry.last_access < *at) {
+                if victim
+                    .as_ref()
+                    .is_none_or(|(at, _)| entry.last_access < *at)
+                {
                     victim = Some((entry.last_access, entry.key.clone()));
                 }
             }
@@ -552,7 +581,9 @@ impl Keyspace {
     pub fn expire_due(&mut self, now: u64, budget: usize) -> usize {
         let mut removed = 0;
         while removed < budget {
-            let Some((at, key)) = self.books.expiries.first().cloned() else { break };
+            let Some((at, key)) = self.books.expiries.first().cloned() else {
+                break;
+            };
             if at > now {
                 break;
             }
@@ -570,7 +601,13 @@ impl Keyspace {
 
     /// One SCAN step from `cursor`: visits slots until at least `count` keys were seen, returns the
     /// next cursor (0 when done) and the live keys that pass `filter`.
-    pub fn scan(&mut self, cursor: u64, count: usize, filter: &ScanFilter<'_>, now: u64) -> (u64, Vec<Bytes>) {
+    pub fn scan(
+        &mut self,
+        cursor: u64,
+        count: usize,
+        filter: &ScanFilter<'_>,
+        now: u64,
+    ) -> (u64, Vec<Bytes>) {
         let mask = (self.slots.len() - 1) as u64;
         let mut v = cursor;
         let mut seen = 0;
@@ -582,10 +619,16 @@ impl Keyspace {
                 if entry.expires_at.is_some_and(|at| at <= now) {
                     continue;
                 }
-                if filter.pattern.is_some_and(|p| !super::glob::glob_match(p, &entry.key)) {
+                if filter
+                    .pattern
+                    .is_some_and(|p| !super::glob::glob_match(p, &entry.key))
+                {
                     continue;
                 }
-                if filter.type_name.is_some_and(|t| !t.eq_ignore_ascii_case(entry.value.type_name().as_bytes())) {
+                if filter
+                    .type_name
+                    .is_some_and(|t| !t.eq_ignore_ascii_case(entry.value.type_name().as_bytes()))
+                {
                     continue;
                 }
                 keys.push(entry.key.clone());
@@ -611,7 +654,10 @@ impl Keyspace {
 
     /// Iterates live entries (not expired at `now`).
     pub fn iter_live(&self, now: u64) -> impl Iterator<Item = &Entry> {
-        self.slots.iter().flat_map(|t| t.iter()).filter(move |e| !e.expires_at.is_some_and(|at| at <= now))
+        self.slots
+            .iter()
+            .flat_map(|t| t.iter())
+            .filter(move |e| !e.expires_at.is_some_and(|at| at <= now))
     }
 
     /// A random live key, if any.
@@ -641,97 +687,4 @@ impl Keyspace {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashSet;
-
-    fn ks() -> Keyspace {
-        Keyspace::new(Arc::new(AtomicI64::new(0)), 0)
-    }
-
-    fn s(v: &str) -> Value {
-        Value::Str(Bytes::copy_from_slice(v.as_bytes()))
-    }
-
-    #[test]
-    fn set_get_remove_and_memory() {
-        let mut k = ks();
-        assert!(k.set(b"a", s("1"), None, 0).is_none());
-        assert_eq!(k.set(b"a", s("22"), None, 0), Some(s("1")));
-        assert_eq!(k.len(), 1);
-        assert_eq!(k.memory(), super::super::value::ENTRY_OVERHEAD + 1 + 2);
-        assert_eq!(k.get_mut(b"a", 0).map(|e| e.value.clone()), Some(s("22")));
-        assert!(k.remove(b"a", 0).is_some());
-        assert_eq!(k.memory(), 0);
-        assert_eq!(k.books.global_memory.load(Ordering::Relaxed), 0);
-        assert_eq!(k.stats.deletes, 1);
-    }
-
-    #[test]
-    fn lazy_and_active_expiry() {
-        let mut k = ks();
-        k.set(b"a", s("1"), Some(100), 0);
-        k.set(b"b", s("1"), Some(200), 0);
-        k.set(b"c", s("1"), None, 0);
-        assert!(k.get_mut(b"a", 99).is_some());
-        assert!(k.get_mut(b"a", 100).is_none());
-        assert_eq!(k.stats.expired, 1);
-        assert_eq!(k.expire_due(500, 10), 1);
-        assert_eq!(k.len(), 1);
-        assert_eq!(k.volatile_len(), 0);
-        assert_eq!(k.stats.expired, 2);
-    }
-
-    #[test]
-    fn max_entries_evicts_and_counts() {
-        let mut k = Keyspace::new(Arc::new(AtomicI64::new(0)), 10);
-        for i in 0..100 {
-            k.set(format!("k{i}").as_bytes(), s("v"), None, i);
-        }
-        assert_eq!(k.len(), 10);
-        assert_eq!(k.stats.evicted, 90);
-    }
-
-    #[test]
-    fn scan_returns_every_key_that_exists_throughout_while_table_grows() {
-        let mut k = ks();
-        for i in 0..1000 {
-            k.set(format!("stable{i}").as_bytes(), s("v"), None, 0);
-        }
-        let mut cursor = 0;
-        let mut seen = HashSet::new();
-        let mut extra = 0;
-        loop {
-            let (next, keys) = k.scan(cursor, 10, &ScanFilter::default(), 0);
-            seen.extend(keys);
-            // Concurrent writes between calls: the table doubles several times.
-            if extra < 20_000 {
-                for _ in 0..200 {
-                    k.set(format!("new{extra}").as_bytes(), s("v"), None, 0);
-                    extra += 1;
-                }
-            }
-            if next == 0 {
-                break;
-            }
-            cursor = next;
-        }
-        assert!(k.slots.len() >= 1024, "the table should have grown during the scan");
-        for i in 0..1000 {
-            assert!(seen.contains(format!("stable{i}").as_bytes()), "missed stable{i}");
-        }
-    }
-
-    #[test]
-    fn scan_filters_by_pattern_and_type() {
-        let mut k = ks();
-        k.set(b"user:1", s("v"), None, 0);
-        k.set(b"other", s("v"), None, 0);
-        let filter = ScanFilter { pattern: Some(b"user:*"), type_name: None };
-        let (next, keys) = k.scan(0, 1000, &filter, 0);
-        assert_eq!(next, 0);
-        assert_eq!(keys, vec![Bytes::from_static(b"user:1")]);
-        let filter = ScanFilter { pattern: None, type_name: Some(b"hash") };
-        assert!(k.scan(0, 1000, &filter, 0).1.is_empty());
-    }
-}
+mod tests;

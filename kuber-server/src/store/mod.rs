@@ -27,7 +27,9 @@ pub const DEFAULT_REGION: &str = "default";
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum StoreError {
     /// The name breaks the naming rule.
-    #[error("invalid region name '{0}': use 1-64 characters of [A-Za-z0-9_] with at least one letter")]
+    #[error(
+        "invalid region name '{0}': use 1-64 characters of [A-Za-z0-9_] with at least one letter"
+    )]
     InvalidName(String),
     /// RCREATE of an existing region.
     #[error("region '{0}' already exists")]
@@ -78,7 +80,9 @@ impl Store {
             limits,
             events_enabled: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         };
-        store.get_or_create(DEFAULT_REGION).expect("default is a valid name");
+        store
+            .get_or_create(DEFAULT_REGION)
+            .expect("default is a valid name");
         store
     }
 
@@ -104,7 +108,8 @@ impl Store {
 
     /// The `default` region.
     pub fn default_region(&self) -> Arc<Region> {
-        self.get_or_create(DEFAULT_REGION).expect("default is a valid name")
+        self.get_or_create(DEFAULT_REGION)
+            .expect("default is a valid name")
     }
 
     fn default_settings(&self) -> RegionSettings {
@@ -137,7 +142,11 @@ impl Store {
     }
 
     /// Creates a region; fails if it exists. Zero settings fall back to the server defaults.
-    pub fn create(&self, name: &str, mut settings: RegionSettings) -> Result<Arc<Region>, StoreError> {
+    pub fn create(
+        &self,
+        name: &str,
+        mut settings: RegionSettings,
+    ) -> Result<Arc<Region>, StoreError> {
         if !valid_region_name(name) {
             return Err(StoreError::InvalidName(name.to_string()));
         }
@@ -152,7 +161,13 @@ impl Store {
         if regions.contains_key(name) {
             return Err(StoreError::RegionExists(name.to_string()));
         }
-        let region = Arc::new(Region::new(name.to_string(), settings, self.now(), self.global_memory.clone(), self.events_enabled.clone()));
+        let region = Arc::new(Region::new(
+            name.to_string(),
+            settings,
+            self.now(),
+            self.global_memory.clone(),
+            self.events_enabled.clone(),
+        ));
         regions.insert(name.to_string(), region.clone());
         Ok(region)
     }
@@ -162,7 +177,11 @@ impl Store {
         if name == DEFAULT_REGION {
             return Err(StoreError::Captive(name.to_string()));
         }
-        let region = self.regions.write().remove(name).ok_or_else(|| StoreError::NoSuchRegion(name.to_string()))?;
+        let region = self
+            .regions
+            .write()
+            .remove(name)
+            .ok_or_else(|| StoreError::NoSuchRegion(name.to_string()))?;
         region.mark_dropped();
         region.lock().clear();
         Ok(())
@@ -253,20 +272,37 @@ mod tests {
     fn create_drop_and_captive_default() {
         let (store, _) = store();
         store.create("users", RegionSettings::default()).unwrap();
-        assert_eq!(store.create("users", RegionSettings::default()).err(), Some(StoreError::RegionExists("users".into())));
-        assert_eq!(store.region_names(), vec!["default".to_string(), "users".to_string()]);
-        assert_eq!(store.drop_region("default"), Err(StoreError::Captive("default".into())));
+        assert_eq!(
+            store.create("users", RegionSettings::default()).err(),
+            Some(StoreError::RegionExists("users".into()))
+        );
+        assert_eq!(
+            store.region_names(),
+            vec!["default".to_string(), "users".to_string()]
+        );
+        assert_eq!(
+            store.drop_region("default"),
+            Err(StoreError::Captive("default".into()))
+        );
         let users = store.region("users").unwrap();
         store.drop_region("users").unwrap();
         assert!(users.is_dropped());
-        assert_eq!(store.drop_region("users"), Err(StoreError::NoSuchRegion("users".into())));
+        assert_eq!(
+            store.drop_region("users"),
+            Err(StoreError::NoSuchRegion("users".into()))
+        );
     }
 
     #[test]
     fn active_expiry_uses_the_injected_clock() {
         let (store, clock) = store();
         let region = store.default_region();
-        region.lock().set(b"k", Value::Str("v".into()), Some(store.now() + 50), store.now());
+        region.lock().set(
+            b"k",
+            Value::Str("v".into()),
+            Some(store.now() + 50),
+            store.now(),
+        );
         assert_eq!(store.expire_cycle(10), 0);
         clock.advance(50);
         assert_eq!(store.expire_cycle(10), 1);
@@ -276,10 +312,21 @@ mod tests {
     #[test]
     fn max_memory_evicts_across_regions() {
         let clock = Arc::new(ManualClock::new(0));
-        let store = Store::new(StoreLimits { max_memory: 10_000, ..Default::default() }, clock);
+        let store = Store::new(
+            StoreLimits {
+                max_memory: 10_000,
+                ..Default::default()
+            },
+            clock,
+        );
         let region = store.default_region();
         for i in 0..1000 {
-            region.lock().set(format!("key{i}").as_bytes(), Value::Str("0123456789".into()), None, i);
+            region.lock().set(
+                format!("key{i}").as_bytes(),
+                Value::Str("0123456789".into()),
+                None,
+                i,
+            );
             store.enforce_max_memory(&region);
         }
         assert!(store.used_memory() <= 10_000);

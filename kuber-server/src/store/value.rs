@@ -55,7 +55,10 @@ impl Value {
     pub fn memory_bytes(&self) -> usize {
         match self {
             Value::Str(b) => b.len(),
-            Value::Hash(h) => h.iter().map(|(k, v)| element_cost(k.len()) + element_cost(v.len())).sum(),
+            Value::Hash(h) => h
+                .iter()
+                .map(|(k, v)| element_cost(k.len()) + element_cost(v.len()))
+                .sum(),
             Value::List(l) => l.iter().map(|e| element_cost(e.len())).sum(),
             Value::Set(s) => s.iter().map(|e| element_cost(e.len())).sum(),
             Value::ZSet(z) => z.memory_bytes(),
@@ -75,8 +78,20 @@ impl Value {
                 }
             }
             // Redis's small encodings switch at 128 elements (hash-max-listpack-entries and friends).
-            Value::Hash(h) => if h.len() <= 128 { "listpack" } else { "hashtable" },
-            Value::List(l) => if l.len() <= 128 { "listpack" } else { "quicklist" },
+            Value::Hash(h) => {
+                if h.len() <= 128 {
+                    "listpack"
+                } else {
+                    "hashtable"
+                }
+            }
+            Value::List(l) => {
+                if l.len() <= 128 {
+                    "listpack"
+                } else {
+                    "quicklist"
+                }
+            }
             Value::Set(s) => {
                 if s.len() <= 512 && s.iter().all(|m| m.len() <= 20 && parse_i64(m).is_some()) {
                     "intset"
@@ -86,7 +101,13 @@ impl Value {
                     "hashtable"
                 }
             }
-            Value::ZSet(z) => if z.len() <= 128 { "listpack" } else { "skiplist" },
+            Value::ZSet(z) => {
+                if z.len() <= 128 {
+                    "listpack"
+                } else {
+                    "skiplist"
+                }
+            }
         }
     }
 }
@@ -132,7 +153,11 @@ pub fn parse_i64(b: &[u8]) -> Option<i64> {
         }
         let digit = (d - b'0') as i64;
         v = v.checked_mul(10)?;
-        v = if neg { v.checked_sub(digit)? } else { v.checked_add(digit)? };
+        v = if neg {
+            v.checked_sub(digit)?
+        } else {
+            v.checked_add(digit)?
+        };
     }
     if neg && v == 0 {
         return None; // "-0" is not an integer Redis accepts as canonical
@@ -150,7 +175,17 @@ mod tests {
         assert_eq!(parse_i64(b"-12"), Some(-12));
         assert_eq!(parse_i64(b"9223372036854775807"), Some(i64::MAX));
         assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
-        for bad in [&b""[..], b"9223372036854775808", b"+1", b" 1", b"01", b"1.0", b"-", b"-0", b"abc"] {
+        for bad in [
+            &b""[..],
+            b"9223372036854775808",
+            b"+1",
+            b" 1",
+            b"01",
+            b"1.0",
+            b"-",
+            b"-0",
+            b"abc",
+        ] {
             assert_eq!(parse_i64(bad), None, "{bad:?}");
         }
     }
@@ -158,7 +193,10 @@ mod tests {
     #[test]
     fn encodings_follow_redis_thresholds() {
         assert_eq!(Value::Str(Bytes::from_static(b"123")).encoding(), "int");
-        assert_eq!(Value::Str(Bytes::from_static(b"hello")).encoding(), "embstr");
+        assert_eq!(
+            Value::Str(Bytes::from_static(b"hello")).encoding(),
+            "embstr"
+        );
         assert_eq!(Value::Str(Bytes::from(vec![b'x'; 45])).encoding(), "raw");
     }
 }

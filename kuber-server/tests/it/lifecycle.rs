@@ -14,23 +14,45 @@ async fn max_clients_refuses_the_extra_connection() {
     let mut first = server.admin().await;
     let _second = server.admin().await;
     let mut third = server.raw().await;
-    third.expect_then_close(b"-ERR max number of clients reached\r\n").await;
-    assert_eq!(server.state.stats.rejected_connections.load(Ordering::Relaxed), 1);
+    third
+        .expect_then_close(b"-ERR max number of clients reached\r\n")
+        .await;
+    assert_eq!(
+        server
+            .state
+            .stats
+            .rejected_connections
+            .load(Ordering::Relaxed),
+        1
+    );
     first.call(b"PING\r\n", b"+PONG\r\n").await;
 
     // A freed slot can be taken again.
     drop(first);
-    server.eventually("the first client to unregister", |s| s.clients.len() == 1).await;
+    server
+        .eventually("the first client to unregister", |s| s.clients.len() == 1)
+        .await;
     let mut fourth = server.admin().await;
     fourth.call(b"PING\r\n", b"+PONG\r\n").await;
-    assert_eq!(server.state.stats.rejected_connections.load(Ordering::Relaxed), 1);
+    assert_eq!(
+        server
+            .state
+            .stats
+            .rejected_connections
+            .load(Ordering::Relaxed),
+        1
+    );
     server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_connections_are_closed_and_active_ones_are_not() {
     let server = TestServer::start().await;
-    server.state.live.idle_timeout_secs.store(1, Ordering::Relaxed);
+    server
+        .state
+        .live
+        .idle_timeout_secs
+        .store(1, Ordering::Relaxed);
     let mut idle = server.admin().await;
     let mut active = server.admin().await;
     let keep_busy = tokio::spawn(async move {
@@ -45,7 +67,10 @@ async fn idle_connections_are_closed_and_active_ones_are_not() {
     let received = idle.read_to_close_within(Duration::from_secs(3)).await;
     let waited = started.elapsed();
     assert_eq!(received, b"");
-    assert!(waited >= Duration::from_millis(900), "closed after {waited:?}, before the 1 s timeout");
+    assert!(
+        waited >= Duration::from_millis(900),
+        "closed after {waited:?}, before the 1 s timeout"
+    );
     let mut active = keep_busy.await.unwrap();
     active.call(b"PING\r\n", b"+PONG\r\n").await;
     server.stop().await;
@@ -62,7 +87,10 @@ async fn trigger_shutdown_closes_clients_and_the_listener() {
     assert_eq!(client.read_to_close().await, b"");
     assert!(server.state.clients.is_empty());
     let refused = tokio::net::TcpStream::connect(server.addr).await;
-    assert!(refused.is_err(), "the listener still accepts after shutdown");
+    assert!(
+        refused.is_err(),
+        "the listener still accepts after shutdown"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -94,8 +122,12 @@ async fn shutdown_command_closes_without_a_reply() {
 async fn shutdown_abort_and_bad_options_do_not_stop_the_server() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    admin.call(b"SHUTDOWN ABORT\r\n", b"-ERR No shutdown in progress.\r\n").await;
-    admin.call(b"SHUTDOWN LATER\r\n", b"-ERR syntax error\r\n").await;
+    admin
+        .call(b"SHUTDOWN ABORT\r\n", b"-ERR No shutdown in progress.\r\n")
+        .await;
+    admin
+        .call(b"SHUTDOWN LATER\r\n", b"-ERR syntax error\r\n")
+        .await;
     admin.call(b"PING\r\n", b"+PONG\r\n").await;
     assert!(!server.state.is_shutting_down());
     server.stop().await;
@@ -107,12 +139,23 @@ async fn client_kill_id_closes_the_target() {
     let mut target = server.admin().await;
     let id = client_id(&mut target).await;
     let mut admin = server.admin().await;
-    admin.call(format!("CLIENT KILL ID {id}\r\n").as_bytes(), b":1\r\n").await;
+    admin
+        .call(format!("CLIENT KILL ID {id}\r\n").as_bytes(), b":1\r\n")
+        .await;
     assert_eq!(target.read_to_close().await, b"");
     admin.call(b"PING\r\n", b"+PONG\r\n").await;
-    server.eventually("the killed client to unregister", |s| s.clients.len() == 1).await;
-    admin.call(format!("CLIENT KILL ID {id}\r\n").as_bytes(), b":0\r\n").await;
-    admin.call(b"CLIENT KILL ID 0\r\n", b"-ERR client-id should be greater than 0\r\n").await;
+    server
+        .eventually("the killed client to unregister", |s| s.clients.len() == 1)
+        .await;
+    admin
+        .call(format!("CLIENT KILL ID {id}\r\n").as_bytes(), b":0\r\n")
+        .await;
+    admin
+        .call(
+            b"CLIENT KILL ID 0\r\n",
+            b"-ERR client-id should be greater than 0\r\n",
+        )
+        .await;
     server.stop().await;
 }
 
@@ -124,12 +167,18 @@ async fn client_kill_addr_and_skipme() {
     let mut admin = server.admin().await;
     // Old form with the target's address.
     let addr = target_addr(&mut admin, id).await;
-    admin.call(format!("CLIENT KILL {addr}\r\n").as_bytes(), b"+OK\r\n").await;
+    admin
+        .call(format!("CLIENT KILL {addr}\r\n").as_bytes(), b"+OK\r\n")
+        .await;
     assert_eq!(target.read_to_close().await, b"");
     // The client sees EOF just before the server unregisters it; until then a kill would count it.
-    server.eventually("the killed client to unregister", |s| s.clients.len() == 1).await;
+    server
+        .eventually("the killed client to unregister", |s| s.clients.len() == 1)
+        .await;
     // SKIPME no: an admin may kill itself; it still gets the reply.
-    admin.call(b"CLIENT KILL USER admin SKIPME no\r\n", b":1\r\n").await;
+    admin
+        .call(b"CLIENT KILL USER admin SKIPME no\r\n", b":1\r\n")
+        .await;
     assert_eq!(admin.read_to_close().await, b"");
     server.stop().await;
 }
@@ -137,35 +186,74 @@ async fn client_kill_addr_and_skipme() {
 /// The connection's CLIENT ID.
 async fn client_id(conn: &mut Raw) -> u64 {
     conn.send(b"CLIENT ID\r\n").await;
-    conn.read_line().await.strip_prefix(':').expect("an integer reply").parse().unwrap()
+    conn.read_line()
+        .await
+        .strip_prefix(':')
+        .expect("an integer reply")
+        .parse()
+        .unwrap()
 }
 
 /// The `addr=` of client `id` from CLIENT LIST.
 async fn target_addr(admin: &mut Raw, id: u64) -> String {
-    admin.send(format!("CLIENT LIST ID {id}\r\n").as_bytes()).await;
+    admin
+        .send(format!("CLIENT LIST ID {id}\r\n").as_bytes())
+        .await;
     let header = admin.read_line().await;
-    let len: usize = header.strip_prefix('$').expect("a bulk reply").parse().unwrap();
+    let len: usize = header
+        .strip_prefix('$')
+        .expect("a bulk reply")
+        .parse()
+        .unwrap();
     let body = String::from_utf8(admin.read(len + 2).await).unwrap();
-    let addr = body.split(' ').find_map(|f| f.strip_prefix("addr=")).expect("an addr= field");
+    let addr = body
+        .split(' ')
+        .find_map(|f| f.strip_prefix("addr="))
+        .expect("an addr= field");
     addr.to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn roles_limit_what_users_may_run() {
-    let users = users_file_json(&[("admin", "secret", "ADMIN"), ("app", "pw", "USER"), ("viewer", "pw2", "READER")]);
-    let server = TestServer::start_with(Options { users_json: Some(users), ..Default::default() }).await;
+    let users = users_file_json(&[
+        ("admin", "secret", "ADMIN"),
+        ("app", "pw", "USER"),
+        ("viewer", "pw2", "READER"),
+    ]);
+    let server = TestServer::start_with(Options {
+        users_json: Some(users),
+        ..Default::default()
+    })
+    .await;
     let mut app = server.raw().await;
     app.call(b"AUTH app pw\r\n", b"+OK\r\n").await;
     app.call(b"SET k v\r\n", b"+OK\r\n").await;
-    app.call(b"FLUSHALL\r\n", b"-NOPERM User app has no permissions to run the 'flushall' command\r\n").await;
-    app.call(b"SHUTDOWN\r\n", b"-NOPERM User app has no permissions to run the 'shutdown' command\r\n").await;
-    app.call(b"CLIENT KILL ID 1\r\n", b"-NOPERM User app has no permissions to run the 'client|kill' command\r\n").await;
+    app.call(
+        b"FLUSHALL\r\n",
+        b"-NOPERM User app has no permissions to run the 'flushall' command\r\n",
+    )
+    .await;
+    app.call(
+        b"SHUTDOWN\r\n",
+        b"-NOPERM User app has no permissions to run the 'shutdown' command\r\n",
+    )
+    .await;
+    app.call(
+        b"CLIENT KILL ID 1\r\n",
+        b"-NOPERM User app has no permissions to run the 'client|kill' command\r\n",
+    )
+    .await;
     app.call(b"GET k\r\n", b"$1\r\nv\r\n").await;
 
     let mut viewer = server.raw().await;
     viewer.call(b"AUTH viewer pw2\r\n", b"+OK\r\n").await;
     viewer.call(b"GET k\r\n", b"$1\r\nv\r\n").await;
-    viewer.call(b"SET k w\r\n", b"-NOPERM User viewer has no permissions to run the 'set' command\r\n").await;
+    viewer
+        .call(
+            b"SET k w\r\n",
+            b"-NOPERM User viewer has no permissions to run the 'set' command\r\n",
+        )
+        .await;
 
     let mut admin = server.admin().await;
     admin.call(b"FLUSHALL\r\n", b"+OK\r\n").await;
@@ -213,12 +301,23 @@ async fn max_clients_holds_under_a_connection_burst() {
     server.state.live.max_clients.store(2, Ordering::Relaxed);
     let sockets = connection_burst(&server, 200).await;
     assert_eq!(sockets.len(), 200);
-    server.eventually("every connection to be accepted", |s| s.stats.connections_received.load(Ordering::Relaxed) == 200).await;
+    server
+        .eventually("every connection to be accepted", |s| {
+            s.stats.connections_received.load(Ordering::Relaxed) == 200
+        })
+        .await;
     // Give the admitted connections' tasks time to register.
     tokio::time::sleep(Duration::from_millis(200)).await;
     let registered = server.state.clients.len();
-    let rejected = server.state.stats.rejected_connections.load(Ordering::Relaxed);
-    assert!(registered <= 2, "{registered} clients registered with max_clients = 2 ({rejected} rejected)");
+    let rejected = server
+        .state
+        .stats
+        .rejected_connections
+        .load(Ordering::Relaxed);
+    assert!(
+        registered <= 2,
+        "{registered} clients registered with max_clients = 2 ({rejected} rejected)"
+    );
     assert_eq!(rejected, 198);
     drop(sockets);
     server.stop().await;
@@ -242,7 +341,10 @@ async fn shutdown_during_a_connection_burst_closes_every_connection() {
             let mut reply = [0u8; 64];
             match tokio::time::timeout(Duration::from_secs(1), socket.read(&mut reply)).await {
                 Ok(Ok(0)) | Ok(Err(_)) => {}
-                Ok(Ok(n)) => panic!("a connection is still served after Server::run returned: {}", crate::support::show(&reply[..n])),
+                Ok(Ok(n)) => panic!(
+                    "a connection is still served after Server::run returned: {}",
+                    crate::support::show(&reply[..n])
+                ),
                 Err(_) => panic!("a connection is still open after Server::run returned"),
             }
         }

@@ -14,13 +14,16 @@ struct Bystander {
 impl Bystander {
     async fn connect(server: &TestServer) -> Bystander {
         let mut conn = server.admin().await;
-        conn.call(&resp(["SET", "bystander", "still here"]), b"+OK\r\n").await;
+        conn.call(&resp(["SET", "bystander", "still here"]), b"+OK\r\n")
+            .await;
         Bystander { conn }
     }
 
     async fn still_served(&mut self) {
         self.conn.call(b"*1\r\n$4\r\nPING\r\n", b"+PONG\r\n").await;
-        self.conn.call(&resp(["GET", "bystander"]), b"$10\r\nstill here\r\n").await;
+        self.conn
+            .call(&resp(["GET", "bystander"]), b"$10\r\nstill here\r\n")
+            .await;
     }
 }
 
@@ -28,13 +31,28 @@ impl Bystander {
 async fn multibulk_set_requires_auth_then_succeeds() {
     let server = TestServer::start().await;
     let mut c = server.raw().await;
-    c.call(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n", b"-NOAUTH Authentication required.\r\n").await;
-    c.call(b"*3\r\n$4\r\nAUTH\r\n$5\r\nadmin\r\n$5\r\nwrong\r\n", b"-WRONGPASS invalid username-password pair or user is disabled.\r\n").await;
-    c.call(b"*3\r\n$4\r\nAUTH\r\n$5\r\nadmin\r\n$6\r\nsecret\r\n", b"+OK\r\n").await;
-    c.call(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n", b"+OK\r\n").await;
-    c.call(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", b"$1\r\nv\r\n").await;
+    c.call(
+        b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n",
+        b"-NOAUTH Authentication required.\r\n",
+    )
+    .await;
+    c.call(
+        b"*3\r\n$4\r\nAUTH\r\n$5\r\nadmin\r\n$5\r\nwrong\r\n",
+        b"-WRONGPASS invalid username-password pair or user is disabled.\r\n",
+    )
+    .await;
+    c.call(
+        b"*3\r\n$4\r\nAUTH\r\n$5\r\nadmin\r\n$6\r\nsecret\r\n",
+        b"+OK\r\n",
+    )
+    .await;
+    c.call(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n", b"+OK\r\n")
+        .await;
+    c.call(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", b"$1\r\nv\r\n")
+        .await;
     // Binary-safe values: CR, LF and NUL inside a bulk are data.
-    c.call(&resp([&b"SET"[..], b"bin", b"a\r\nb\0c"]), b"+OK\r\n").await;
+    c.call(&resp([&b"SET"[..], b"bin", b"a\r\nb\0c"]), b"+OK\r\n")
+        .await;
     c.call(&resp(["GET", "bin"]), b"$6\r\na\r\nb\0c\r\n").await;
     server.stop().await;
 }
@@ -54,10 +72,15 @@ async fn inline_commands_split_quotes_like_redis() {
     c.call(b"get raw\r\n", b"$4\r\nx\\ty\r\n").await;
     // Blank lines are skipped, and an unknown inline command is an ordinary error.
     c.call(b"\r\n   \r\nPING\r\n", b"+PONG\r\n").await;
-    c.call(b"$99999999999\r\n", b"-ERR unknown command '$99999999999', with args beginning with: \r\n").await;
+    c.call(
+        b"$99999999999\r\n",
+        b"-ERR unknown command '$99999999999', with args beginning with: \r\n",
+    )
+    .await;
     // An unbalanced quote cannot be resynchronised: error, then close.
     c.send(b"get \"open\r\n").await;
-    c.expect_then_close(b"-ERR Protocol error: unbalanced quotes in request\r\n").await;
+    c.expect_then_close(b"-ERR Protocol error: unbalanced quotes in request\r\n")
+        .await;
     server.stop().await;
 }
 
@@ -66,12 +89,21 @@ async fn pipeline_of_ten_thousand_incr_in_one_write() {
     let server = TestServer::start().await;
     let mut c = server.admin().await;
     let request = resp(["INCR", "counter"]).repeat(10_000);
-    let expected: Vec<u8> = (1..=10_000).flat_map(|i| format!(":{i}\r\n").into_bytes()).collect();
+    let expected: Vec<u8> = (1..=10_000)
+        .flat_map(|i| format!(":{i}\r\n").into_bytes())
+        .collect();
     let got = c.send_and_read(&request, expected.len()).await;
     assert_bytes_eq(&got, &expected);
     c.call(&resp(["GET", "counter"]), b"$5\r\n10000\r\n").await;
     // AUTH + 10,000 INCR + GET, each counted once.
-    assert_eq!(server.state.stats.commands_processed.load(Ordering::Relaxed), 10_002);
+    assert_eq!(
+        server
+            .state
+            .stats
+            .commands_processed
+            .load(Ordering::Relaxed),
+        10_002
+    );
     server.stop().await;
 }
 
@@ -99,7 +131,13 @@ async fn hello_3_switches_to_resp3_replies() {
     let server = TestServer::start().await;
     let mut c = server.admin().await;
     c.send(&resp(["CLIENT", "ID"])).await;
-    let id: i64 = c.read_line().await.strip_prefix(':').expect("an integer reply").parse().unwrap();
+    let id: i64 = c
+        .read_line()
+        .await
+        .strip_prefix(':')
+        .expect("an integer reply")
+        .parse()
+        .unwrap();
     let version = env!("CARGO_PKG_VERSION");
     let hello = |proto: u8, header: &str| {
         format!(
@@ -109,14 +147,21 @@ async fn hello_3_switches_to_resp3_replies() {
             version.len()
         )
     };
-    c.call(&resp(["HELLO", "3"]), hello(3, "%8\r\n").as_bytes()).await;
+    c.call(&resp(["HELLO", "3"]), hello(3, "%8\r\n").as_bytes())
+        .await;
     c.call(&resp(["GET", "missing"]), b"_\r\n").await;
-    c.call(&resp(["MGET", "missing", "missing"]), b"*2\r\n_\r\n_\r\n").await;
+    c.call(&resp(["MGET", "missing", "missing"]), b"*2\r\n_\r\n_\r\n")
+        .await;
     c.call(&resp(["SET", "k", "v"]), b"+OK\r\n").await;
     c.call(&resp(["GET", "k"]), b"$1\r\nv\r\n").await;
-    c.call(&resp(["HELLO", "2"]), hello(2, "*16\r\n").as_bytes()).await;
+    c.call(&resp(["HELLO", "2"]), hello(2, "*16\r\n").as_bytes())
+        .await;
     c.call(&resp(["GET", "missing"]), b"$-1\r\n").await;
-    c.call(&resp(["HELLO", "4"]), b"-NOPROTO unsupported protocol version\r\n").await;
+    c.call(
+        &resp(["HELLO", "4"]),
+        b"-NOPROTO unsupported protocol version\r\n",
+    )
+    .await;
     server.stop().await;
 }
 
@@ -125,7 +170,8 @@ async fn hello_with_auth_logs_in_and_switches_protocol_in_one_step() {
     let server = TestServer::start().await;
     let mut c = server.raw().await;
     c.call(&resp(["HELLO", "3"]), b"-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time\r\n").await;
-    c.send(&resp(["HELLO", "3", "AUTH", "admin", "secret"])).await;
+    c.send(&resp(["HELLO", "3", "AUTH", "admin", "secret"]))
+        .await;
     assert_eq!(c.read_line().await, "%8");
     c.read(b"$6\r\nserver\r\n$5\r\nredis\r\n".len()).await;
     // Drain the rest of the map (seven more pairs) by asking for something after it.
@@ -152,10 +198,13 @@ async fn invalid_bulk_lengths_close_only_that_connection() {
     for request in cases {
         let mut c = server.admin().await;
         c.send(request).await;
-        c.expect_then_close(b"-ERR Protocol error: invalid bulk length\r\n").await;
+        c.expect_then_close(b"-ERR Protocol error: invalid bulk length\r\n")
+            .await;
         bystander.still_served().await;
     }
-    server.eventually("the closed clients to unregister", |s| s.clients.len() == 1).await;
+    server
+        .eventually("the closed clients to unregister", |s| s.clients.len() == 1)
+        .await;
     server.stop().await;
 }
 
@@ -166,21 +215,30 @@ async fn unauthenticated_clients_get_tighter_limits() {
 
     let mut c = server.raw().await;
     c.send(b"*11\r\n").await;
-    c.expect_then_close(b"-ERR Protocol error: unauthenticated multibulk length\r\n").await;
+    c.expect_then_close(b"-ERR Protocol error: unauthenticated multibulk length\r\n")
+        .await;
     bystander.still_served().await;
 
     let mut c = server.raw().await;
     c.send(b"*2\r\n$3\r\nGET\r\n$16385\r\n").await;
-    c.expect_then_close(b"-ERR Protocol error: unauthenticated bulk length\r\n").await;
+    c.expect_then_close(b"-ERR Protocol error: unauthenticated bulk length\r\n")
+        .await;
     bystander.still_served().await;
 
     // The same requests are fine once logged in: eleven arguments, and a 16 KiB + 1 value.
     let mut c = server.admin().await;
-    c.call(&resp(["MSET", "k1", "1", "k2", "2", "k3", "3", "k4", "4", "k5", "5"]), b"+OK\r\n").await;
+    c.call(
+        &resp([
+            "MSET", "k1", "1", "k2", "2", "k3", "3", "k4", "4", "k5", "5",
+        ]),
+        b"+OK\r\n",
+    )
+    .await;
     let big = "x".repeat(16_385);
     c.call(&resp(["SET", "big", &big]), b"+OK\r\n").await;
     c.call(&resp(["STRLEN", "big"]), b":16385\r\n").await;
-    c.call(&resp(["MGET", "k1", "k5"]), b"*2\r\n$1\r\n1\r\n$1\r\n5\r\n").await;
+    c.call(&resp(["MGET", "k1", "k5"]), b"*2\r\n$1\r\n1\r\n$1\r\n5\r\n")
+        .await;
     bystander.still_served().await;
     server.stop().await;
 }
@@ -205,14 +263,29 @@ async fn binary_garbage_is_a_protocol_error() {
         .collect();
     let mut c = server.raw().await;
     let got = c.send_and_read_to_close(&garbage).await;
-    assert_eq!(show(&got), show(b"-ERR Protocol error: too big inline request\r\n"));
+    assert_eq!(
+        show(&got),
+        show(b"-ERR Protocol error: too big inline request\r\n")
+    );
     bystander.still_served().await;
 
     let cases: [(&[u8], &[u8]); 4] = [
-        (b"*\xff\xfe\r\n", b"-ERR Protocol error: invalid multibulk length\r\n"),
-        (b"*1\r\nX3\r\nGET\r\n", b"-ERR Protocol error: expected '$', got 'X'\r\n"),
-        (b"*1\r\n$3\r\nGETxx", b"-ERR Protocol error: invalid CRLF in request\r\n"),
-        (b"*1\r\n$4\rPING\r\n", b"-ERR Protocol error: invalid CRLF in request\r\n"),
+        (
+            b"*\xff\xfe\r\n",
+            b"-ERR Protocol error: invalid multibulk length\r\n",
+        ),
+        (
+            b"*1\r\nX3\r\nGET\r\n",
+            b"-ERR Protocol error: expected '$', got 'X'\r\n",
+        ),
+        (
+            b"*1\r\n$3\r\nGETxx",
+            b"-ERR Protocol error: invalid CRLF in request\r\n",
+        ),
+        (
+            b"*1\r\n$4\rPING\r\n",
+            b"-ERR Protocol error: invalid CRLF in request\r\n",
+        ),
     ];
     for (request, reply) in cases {
         let mut c = server.admin().await;
@@ -229,7 +302,10 @@ async fn deeply_nested_arrays_are_refused_at_the_first_level() {
     let mut bystander = Bystander::connect(&server).await;
     let mut c = server.admin().await;
     let got = c.send_and_read_to_close(&b"*1\r\n".repeat(100_000)).await;
-    assert_eq!(show(&got), show(b"-ERR Protocol error: expected '$', got '*'\r\n"));
+    assert_eq!(
+        show(&got),
+        show(b"-ERR Protocol error: expected '$', got '*'\r\n")
+    );
     bystander.still_served().await;
     server.stop().await;
 }
@@ -239,12 +315,24 @@ async fn non_positive_multibulk_counts_are_skipped_like_redis() {
     let server = TestServer::start().await;
     let mut c = server.raw().await;
     // Before AUTH too: an empty request is not a command.
-    c.call(b"*-5\r\n*1\r\n$4\r\nPING\r\n", b"-NOAUTH Authentication required.\r\n").await;
+    c.call(
+        b"*-5\r\n*1\r\n$4\r\nPING\r\n",
+        b"-NOAUTH Authentication required.\r\n",
+    )
+    .await;
     c.call(&resp(["AUTH", "admin", "secret"]), b"+OK\r\n").await;
     c.send(b"*-5\r\n").await;
     c.call(b"*1\r\n$4\r\nPING\r\n", b"+PONG\r\n").await;
-    c.call(b"*0\r\n*-1\r\n*-10\r\n*1\r\n$4\r\nECHO\r\n", b"-ERR wrong number of arguments for 'echo' command\r\n").await;
-    c.call(b"*-1\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n*0\r\n", b"$2\r\nhi\r\n").await;
+    c.call(
+        b"*0\r\n*-1\r\n*-10\r\n*1\r\n$4\r\nECHO\r\n",
+        b"-ERR wrong number of arguments for 'echo' command\r\n",
+    )
+    .await;
+    c.call(
+        b"*-1\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n*0\r\n",
+        b"$2\r\nhi\r\n",
+    )
+    .await;
     // Nothing else was sent for the skipped requests.
     c.expect_silence(Duration::from_millis(100)).await;
     c.call(b"*1\r\n$4\r\nPING\r\n", b"+PONG\r\n").await;
@@ -259,12 +347,22 @@ async fn a_stalled_half_frame_does_not_delay_other_clients() {
     let mut other = server.admin().await;
     let started = Instant::now();
     for i in 0..50 {
-        other.call(&resp(["SET", &format!("k{i}"), &i.to_string()]), b"+OK\r\n").await;
+        other
+            .call(&resp(["SET", &format!("k{i}"), &i.to_string()]), b"+OK\r\n")
+            .await;
         let value = i.to_string();
-        other.call(&resp(["GET", &format!("k{i}")]), format!("${}\r\n{value}\r\n", value.len()).as_bytes()).await;
+        other
+            .call(
+                &resp(["GET", &format!("k{i}")]),
+                format!("${}\r\n{value}\r\n", value.len()).as_bytes(),
+            )
+            .await;
     }
     let elapsed = started.elapsed();
-    assert!(elapsed < Duration::from_secs(2), "100 commands took {elapsed:?} while another client stalled");
+    assert!(
+        elapsed < Duration::from_secs(2),
+        "100 commands took {elapsed:?} while another client stalled"
+    );
     // The stalled request is still buffered and completes when the rest arrives.
     staller.expect_silence(Duration::from_millis(50)).await;
     staller.call(b"T\r\n$2\r\nk7\r\n", b"$1\r\n7\r\n").await;
@@ -275,18 +373,27 @@ async fn a_stalled_half_frame_does_not_delay_other_clients() {
 async fn a_client_that_does_not_read_its_replies_does_not_delay_others() {
     let server = TestServer::start().await;
     let mut other = server.admin().await;
-    other.call(&resp(["SET", "big", &"v".repeat(10_000)]), b"+OK\r\n").await;
+    other
+        .call(&resp(["SET", "big", &"v".repeat(10_000)]), b"+OK\r\n")
+        .await;
     // 2,000 GETs of 10 KB: 20 MB of replies that are never read, far more than socket buffers hold.
     let mut slow = server.admin().await;
     slow.send(&resp(["GET", "big"]).repeat(2_000)).await;
     let started = Instant::now();
     for i in 0..100 {
-        other.call(&resp(["INCR", "n"]), format!(":{}\r\n", i + 1).as_bytes()).await;
+        other
+            .call(&resp(["INCR", "n"]), format!(":{}\r\n", i + 1).as_bytes())
+            .await;
     }
     let elapsed = started.elapsed();
-    assert!(elapsed < Duration::from_secs(2), "100 commands took {elapsed:?} beside a client that does not read");
+    assert!(
+        elapsed < Duration::from_secs(2),
+        "100 commands took {elapsed:?} beside a client that does not read"
+    );
     // Closing the slow client ends its blocked write, so shutdown does not wait for it.
     drop(slow);
-    server.eventually("the slow client to unregister", |s| s.clients.len() == 1).await;
+    server
+        .eventually("the slow client to unregister", |s| s.clients.len() == 1)
+        .await;
     server.stop().await;
 }

@@ -52,11 +52,20 @@ impl TestServer {
         if let Some(json) = &options.users_json {
             std::fs::write(dir.path().join("users.json"), json).unwrap();
         }
-        let overrides = Overrides { port: Some(0), data_dir: Some(dir.path().to_path_buf()), ..Default::default() };
+        let overrides = Overrides {
+            port: Some(0),
+            data_dir: Some(dir.path().to_path_buf()),
+            ..Default::default()
+        };
         let config = Config::load(None, &[], &overrides).unwrap();
         let clock = options.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let (server, generated) = Server::build(config, clock, Some(ADMIN_PASSWORD.into())).await.unwrap();
-        assert_eq!(generated, None, "a given admin password must not be replaced by a generated one");
+        let (server, generated) = Server::build(config, clock, Some(ADMIN_PASSWORD.into()))
+            .await
+            .unwrap();
+        assert_eq!(
+            generated, None,
+            "a given admin password must not be replaced by a generated one"
+        );
         let addr = server.local_addr();
         assert_ne!(addr.port(), 0);
         let state = server.state();
@@ -64,7 +73,13 @@ impl TestServer {
         let run = tokio::spawn(server.run(async move {
             let _ = rx.await;
         }));
-        TestServer { addr, state, stop: Some(tx), run: Some(run), _dir: dir }
+        TestServer {
+            addr,
+            state,
+            stop: Some(tx),
+            run: Some(run),
+            _dir: dir,
+        }
     }
 
     /// `redis://admin:secret@127.0.0.1:PORT/`
@@ -85,7 +100,8 @@ impl TestServer {
     /// A raw socket logged in as admin.
     pub async fn admin(&self) -> Raw {
         let mut c = self.raw().await;
-        c.call(&resp(["AUTH", "admin", ADMIN_PASSWORD]), b"+OK\r\n").await;
+        c.call(&resp(["AUTH", "admin", ADMIN_PASSWORD]), b"+OK\r\n")
+            .await;
         c
     }
 
@@ -124,7 +140,9 @@ impl TestServer {
 /// A multiplexed `redis` crate connection to `url`.
 pub async fn redis_connect(url: &str) -> redis::RedisResult<redis::aio::MultiplexedConnection> {
     let client = redis::Client::open(url)?;
-    tokio::time::timeout(TIMEOUT, client.get_multiplexed_async_connection()).await.expect("redis connect timed out")
+    tokio::time::timeout(TIMEOUT, client.get_multiplexed_async_connection())
+        .await
+        .expect("redis connect timed out")
 }
 
 /// Encodes a request as a RESP multibulk of bulk strings (written here rather than taken from
@@ -153,7 +171,11 @@ pub fn assert_bytes_eq(got: &[u8], expected: &[u8]) {
     if got == expected {
         return;
     }
-    let at = got.iter().zip(expected).position(|(a, b)| a != b).unwrap_or(got.len().min(expected.len()));
+    let at = got
+        .iter()
+        .zip(expected)
+        .position(|(a, b)| a != b)
+        .unwrap_or(got.len().min(expected.len()));
     let from = at.saturating_sub(40);
     let ctx = |b: &[u8]| show(&b[from.min(b.len())..(at + 40).min(b.len())]);
     panic!(
@@ -183,18 +205,31 @@ pub struct Raw {
 impl Raw {
     /// Connects to `addr`.
     pub async fn connect(addr: SocketAddr) -> Raw {
-        let stream = tokio::time::timeout(TIMEOUT, TcpStream::connect(addr)).await.expect("connect timed out").unwrap();
+        let stream = tokio::time::timeout(TIMEOUT, TcpStream::connect(addr))
+            .await
+            .expect("connect timed out")
+            .unwrap();
         stream.set_nodelay(true).unwrap();
-        Raw { stream, pending: Vec::new() }
+        Raw {
+            stream,
+            pending: Vec::new(),
+        }
     }
 
     /// Writes `data`.
     pub async fn send(&mut self, data: &[u8]) {
-        tokio::time::timeout(TIMEOUT, self.stream.write_all(data)).await.expect("write timed out").unwrap();
+        tokio::time::timeout(TIMEOUT, self.stream.write_all(data))
+            .await
+            .expect("write timed out")
+            .unwrap();
     }
 
     /// Reads more bytes into `pending`, up to `deadline`.
-    async fn fill(stream: &mut TcpStream, pending: &mut Vec<u8>, deadline: tokio::time::Instant) -> Result<(), Ended> {
+    async fn fill(
+        stream: &mut TcpStream,
+        pending: &mut Vec<u8>,
+        deadline: tokio::time::Instant,
+    ) -> Result<(), Ended> {
         // Read straight into the heap buffer: a 64 KiB array here would live in every test's future.
         pending.reserve(64 * 1024);
         match tokio::time::timeout_at(deadline, stream.read_buf(pending)).await {
@@ -212,8 +247,16 @@ impl Raw {
         while pending.len() < n {
             match Raw::fill(stream, pending, deadline).await {
                 Ok(()) => {}
-                Err(Ended::Closed) => panic!("connection closed after {} of {n} bytes: {}", pending.len(), show(&pending[..pending.len().min(300)])),
-                Err(Ended::TimedOut) => panic!("timed out after {} of {n} bytes: {}", pending.len(), show(&pending[..pending.len().min(300)])),
+                Err(Ended::Closed) => panic!(
+                    "connection closed after {} of {n} bytes: {}",
+                    pending.len(),
+                    show(&pending[..pending.len().min(300)])
+                ),
+                Err(Ended::TimedOut) => panic!(
+                    "timed out after {} of {n} bytes: {}",
+                    pending.len(),
+                    show(&pending[..pending.len().min(300)])
+                ),
             }
         }
         pending.drain(..n).collect()
@@ -232,7 +275,10 @@ impl Raw {
                 let line: Vec<u8> = self.pending.drain(..i + 2).collect();
                 return String::from_utf8(line[..i].to_vec()).unwrap();
             }
-            if Raw::fill(&mut self.stream, &mut self.pending, deadline).await.is_err() {
+            if Raw::fill(&mut self.stream, &mut self.pending, deadline)
+                .await
+                .is_err()
+            {
                 panic!("no complete line: {}", show(&self.pending));
             }
         }
@@ -240,12 +286,22 @@ impl Raw {
 
     /// Sends `request` and asserts the reply is exactly `expected`.
     #[track_caller]
-    pub fn call<'a>(&'a mut self, request: &'a [u8], expected: &'a [u8]) -> impl std::future::Future<Output = ()> + 'a {
+    pub fn call<'a>(
+        &'a mut self,
+        request: &'a [u8],
+        expected: &'a [u8],
+    ) -> impl std::future::Future<Output = ()> + 'a {
         let caller = std::panic::Location::caller();
         async move {
             self.send(request).await;
             let got = self.read(expected.len()).await;
-            assert!(got == expected, "at {caller}: reply to {}\n     got: {}\nexpected: {}", show(request), show(&got), show(expected));
+            assert!(
+                got == expected,
+                "at {caller}: reply to {}\n     got: {}\nexpected: {}",
+                show(request),
+                show(&got),
+                show(expected)
+            );
         }
     }
 
@@ -257,7 +313,10 @@ impl Raw {
             match Raw::fill(&mut self.stream, &mut self.pending, deadline).await {
                 Ok(()) => {}
                 Err(Ended::Closed) => return std::mem::take(&mut self.pending),
-                Err(Ended::TimedOut) => panic!("connection still open after {within:?}; received {}", show(&self.pending)),
+                Err(Ended::TimedOut) => panic!(
+                    "connection still open after {within:?}; received {}",
+                    show(&self.pending)
+                ),
             }
         }
     }
@@ -269,11 +328,19 @@ impl Raw {
 
     /// Asserts the server sends exactly `expected` and then closes the connection.
     #[track_caller]
-    pub fn expect_then_close<'a>(&'a mut self, expected: &'a [u8]) -> impl std::future::Future<Output = ()> + 'a {
+    pub fn expect_then_close<'a>(
+        &'a mut self,
+        expected: &'a [u8],
+    ) -> impl std::future::Future<Output = ()> + 'a {
         let caller = std::panic::Location::caller();
         async move {
             let got = self.read_to_close().await;
-            assert!(got == expected, "at {caller}: before the close\n     got: {}\nexpected: {}", show(&got), show(expected));
+            assert!(
+                got == expected,
+                "at {caller}: before the close\n     got: {}\nexpected: {}",
+                show(&got),
+                show(expected)
+            );
         }
     }
 
@@ -293,7 +360,10 @@ impl Raw {
         let (mut reader, mut writer) = self.stream.split();
         let pending = &mut self.pending;
         let write = async {
-            tokio::time::timeout(TIMEOUT, writer.write_all(data)).await.expect("write timed out").unwrap();
+            tokio::time::timeout(TIMEOUT, writer.write_all(data))
+                .await
+                .expect("write timed out")
+                .unwrap();
         };
         let read = async {
             let deadline = tokio::time::Instant::now() + TIMEOUT;
