@@ -167,14 +167,10 @@ pub(super) fn client_line(handle: &ClientHandle, now_ms: u64) -> String {
     let cmd = table::COMMANDS
         .get(handle.last_command.load(Ordering::Relaxed))
         .map_or("NULL", |c| c.name);
-    let db = match meta
+    let db = meta
         .region
         .strip_prefix("db")
-        .and_then(|n| n.parse::<u64>().ok())
-    {
-        Some(n) => n,
-        None => 0,
-    };
+        .and_then(|n| n.parse::<u64>().ok()).unwrap_or_default();
     let show = |b: &Option<Bytes>| {
         b.as_ref()
             .map(|b| String::from_utf8_lossy(b).into_owned())

@@ -284,7 +284,7 @@ fn modify<R>(
 }
 
 fn set_pairs(ctx: &Ctx<'_>, args: &[Bytes], name: &str) -> Result<i64, Frame> {
-    if args.len() % 2 != 0 {
+    if !args.len().is_multiple_of(2) {
         return Err(reply::wrong_arity(name));
     }
     modify(ctx, &args[1], |h, edit| {

@@ -158,41 +158,41 @@ fn info_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
     match section {
         "server" => {
             out.push_str("# Server\r\n");
-            kv(out, "redis_version", &REDIS_VERSION);
-            kv(out, "kuber_version", &env!("CARGO_PKG_VERSION"));
-            kv(out, "redis_mode", &"standalone");
-            kv(out, "os", &std::env::consts::OS);
-            kv(out, "arch_bits", &64);
-            kv(out, "process_id", &std::process::id());
-            kv(out, "tcp_port", &state.port.load(Ordering::Relaxed));
-            kv(out, "uptime_in_seconds", &uptime);
-            kv(out, "uptime_in_days", &(uptime / 86_400));
+            kv(out, "redis_version", REDIS_VERSION);
+            kv(out, "kuber_version", env!("CARGO_PKG_VERSION"));
+            kv(out, "redis_mode", "standalone");
+            kv(out, "os", std::env::consts::OS);
+            kv(out, "arch_bits", 64);
+            kv(out, "process_id", std::process::id());
+            kv(out, "tcp_port", state.port.load(Ordering::Relaxed));
+            kv(out, "uptime_in_seconds", uptime);
+            kv(out, "uptime_in_days", uptime / 86_400);
         }
         "clients" => {
             out.push_str("# Clients\r\n");
-            kv(out, "connected_clients", &state.clients.len());
+            kv(out, "connected_clients", state.clients.len());
             kv(
                 out,
                 "maxclients",
-                &state.live.max_clients.load(Ordering::Relaxed),
+                state.live.max_clients.load(Ordering::Relaxed),
             );
-            kv(out, "blocked_clients", &0);
+            kv(out, "blocked_clients", 0);
         }
         "memory" => {
             let used = state.store.used_memory();
             out.push_str("# Memory\r\n");
-            kv(out, "used_memory", &used);
-            kv(out, "used_memory_human", &human_bytes(used));
-            kv(out, "maxmemory", &config.cache.max_memory);
+            kv(out, "used_memory", used);
+            kv(out, "used_memory_human", human_bytes(used));
+            kv(out, "maxmemory", config.cache.max_memory);
             kv(
                 out,
                 "maxmemory_human",
-                &human_bytes(config.cache.max_memory),
+                human_bytes(config.cache.max_memory),
             );
             kv(
                 out,
                 "maxmemory_policy",
-                &if config.cache.max_memory > 0 {
+                if config.cache.max_memory > 0 {
                     "allkeys-lru"
                 } else {
                     "noeviction"
@@ -201,17 +201,17 @@ fn info_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
         }
         "persistence" => {
             out.push_str("# Persistence\r\n");
-            kv(out, "loading", &0);
-            kv(out, "persistence_backend", &"memory");
+            kv(out, "loading", 0);
+            kv(out, "persistence_backend", "memory");
             kv(
                 out,
                 "persistence_configured_backend",
-                &format!("{:?}", config.persistence.backend).to_lowercase(),
+                format!("{:?}", config.persistence.backend).to_lowercase(),
             );
-            kv(out, "persistence_status", &"ok");
-            kv(out, "rdb_changes_since_last_save", &0);
-            kv(out, "rdb_last_save_time", &(state.started_ms / 1000));
-            kv(out, "aof_enabled", &0);
+            kv(out, "persistence_status", "ok");
+            kv(out, "rdb_changes_since_last_save", 0);
+            kv(out, "rdb_last_save_time", state.started_ms / 1000);
+            kv(out, "aof_enabled", 0);
         }
         "stats" => {
             let (totals, _, _) = region_totals(ctx);
@@ -220,33 +220,33 @@ fn info_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             kv(
                 out,
                 "total_connections_received",
-                &stats.connections_received.load(Ordering::Relaxed),
+                stats.connections_received.load(Ordering::Relaxed),
             );
             kv(
                 out,
                 "total_commands_processed",
-                &stats.commands_processed.load(Ordering::Relaxed),
+                stats.commands_processed.load(Ordering::Relaxed),
             );
             kv(
                 out,
                 "rejected_connections",
-                &stats.rejected_connections.load(Ordering::Relaxed),
+                stats.rejected_connections.load(Ordering::Relaxed),
             );
-            kv(out, "expired_keys", &totals.expired);
-            kv(out, "evicted_keys", &totals.evicted);
-            kv(out, "keyspace_hits", &totals.hits);
-            kv(out, "keyspace_misses", &totals.misses);
+            kv(out, "expired_keys", totals.expired);
+            kv(out, "evicted_keys", totals.evicted);
+            kv(out, "keyspace_hits", totals.hits);
+            kv(out, "keyspace_misses", totals.misses);
             kv(
                 out,
                 "auth_failures",
-                &stats.auth_failures.load(Ordering::Relaxed),
+                stats.auth_failures.load(Ordering::Relaxed),
             );
         }
         "replication" => {
             out.push_str("# Replication\r\n");
-            kv(out, "role", &"master");
-            kv(out, "connected_slaves", &0);
-            kv(out, "master_repl_offset", &0);
+            kv(out, "role", "master");
+            kv(out, "connected_slaves", 0);
+            kv(out, "master_repl_offset", 0);
         }
         "keyspace" => {
             out.push_str("# Keyspace\r\n");
@@ -260,7 +260,7 @@ fn info_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
                     kv(
                         out,
                         &format!("db{db}"),
-                        &format!("keys={},expires={},avg_ttl=0", ks.len(), ks.volatile_len()),
+                        format!("keys={},expires={},avg_ttl=0", ks.len(), ks.volatile_len()),
                     );
                 }
             }
@@ -273,7 +273,7 @@ fn info_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
                 kv(
                     out,
                     &format!("region_{}", region.name()),
-                    &format!(
+                    format!(
                         "keys={},expires={},memory={},hits={},misses={},sets={},deletes={},expired={},evicted={}",
                         ks.len(),
                         ks.volatile_len(),
@@ -365,7 +365,7 @@ pub(super) fn config(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
             }
         }
         Frame::Map(pairs)
-    } else if is(sub, "SET") && args.len() >= 4 && args.len() % 2 == 0 {
+    } else if is(sub, "SET") && args.len() >= 4 && args.len().is_multiple_of(2) {
         if ctx.role() != Role::Admin {
             return ctx.noperm("config|set");
         }

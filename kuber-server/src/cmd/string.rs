@@ -258,7 +258,7 @@ pub(super) fn msetnx(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
 
 fn msetnx_impl(ctx: &mut Ctx<'_>, args: &[Bytes], only_new: bool) -> Frame {
     let name = if only_new { "msetnx" } else { "mset" };
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         return reply::wrong_arity(name);
     }
     let default = default_expiry(ctx);

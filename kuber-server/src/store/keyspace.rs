@@ -398,7 +398,7 @@ impl Keyspace {
             TableEntry::Occupied(mut occupied) => {
                 let entry = occupied.get_mut();
                 old_size = entry.memory_bytes();
-                let was_live = !entry.expires_at.is_some_and(|at| at <= now);
+                let was_live = entry.expires_at.is_none_or(|at| at > now);
                 let previous = std::mem::replace(&mut entry.value, value);
                 let old_expiry = std::mem::replace(&mut entry.expires_at, expires_at);
                 entry.last_access = now;
@@ -657,7 +657,7 @@ impl Keyspace {
         self.slots
             .iter()
             .flat_map(|t| t.iter())
-            .filter(move |e| !e.expires_at.is_some_and(|at| at <= now))
+            .filter(move |e| e.expires_at.is_none_or(|at| at > now))
     }
 
     /// A random live key, if any.

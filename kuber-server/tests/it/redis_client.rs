@@ -141,14 +141,12 @@ async fn credentials_in_the_url_are_checked() {
     let wrong = format!("redis://admin:nope@{}/", server.addr);
     let err = redis_connect(&wrong)
         .await
-        .err()
-        .expect("a wrong password must not connect");
+        .expect_err("a wrong password must not connect");
     assert_eq!(err.kind(), redis::ErrorKind::AuthenticationFailed, "{err}");
     let ghost = format!("redis://ghost:secret@{}/", server.addr);
     let err = redis_connect(&ghost)
         .await
-        .err()
-        .expect("an unknown user must not connect");
+        .expect_err("an unknown user must not connect");
     assert_eq!(err.kind(), redis::ErrorKind::AuthenticationFailed, "{err}");
 
     let mut anonymous = redis_connect(&format!("redis://{}/", server.addr))

@@ -224,28 +224,24 @@ fn strtod(text: &[u8]) -> (f64, usize, bool) {
     }
     if starts("nan") {
         let mut used = i + 3;
-        if text.get(used) == Some(&b'(') {
-            if let Some(close) = text[used..].iter().position(|&c| c == b')') {
-                if text[used + 1..used + close]
+        if text.get(used) == Some(&b'(')
+            && let Some(close) = text[used..].iter().position(|&c| c == b')')
+                && text[used + 1..used + close]
                     .iter()
                     .all(|c| c.is_ascii_alphanumeric() || *c == b'_')
                 {
                     used += close + 1;
                 }
-            }
-        }
         return (f64::NAN, used, false);
     }
     if (starts("0x") || starts("0X"))
         && rest
             .get(2)
             .is_some_and(|c| c.is_ascii_hexdigit() || *c == b'.')
-    {
-        if let Some((value, used)) = hex_float(&rest[2..]) {
+        && let Some((value, used)) = hex_float(&rest[2..]) {
             let value = signed(value);
             return (value, i + 2 + used, value.is_infinite());
         }
-    }
     // Decimal: digits [. digits] [e [sign] digits], at least one mantissa digit.
     let digits = |from: usize| {
         text[from..]
