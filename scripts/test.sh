@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kuber-target}"
 
 scripts/setup.sh
+tests/clients/setup.sh
 
 echo "== cargo test (workspace)" >&2
 cargo build --locked -p kuber-server --bin kuber-server

@@ -1,7 +1,6 @@
 //! Encoding of frames into RESP2 or RESP3 bytes (with Redis's RESP2 downgrades of the RESP3-only
 //! types), and of client commands into multibulk requests.
 
-use std::fmt::Write as _;
 
 use bytes::{BufMut, BytesMut};
 
@@ -42,7 +41,7 @@ pub fn encode(frame: &Frame, version: ProtocolVersion, out: &mut BytesMut) {
             }
         }
         Frame::Double(d) => {
-            let text = DoubleText::new(*d);
+            let text = crate::double::format_double(*d);
             if resp3 {
                 out.put_u8(b',');
                 out.extend_from_slice(text.as_bytes());
@@ -119,66 +118,6 @@ fn line(prefix: u8, text: &[u8], out: &mut BytesMut) {
     out.extend_from_slice(b"\r\n");
 }
 
-/// The text of a double, formatted on the stack: `inf`, `-inf`, `nan`, integral values without a
-/// fraction (`3`), others in the shortest form that parses back to the same value. Very large or
-/// small magnitudes use C-style exponents (`1e+300`, `1.5e-7`), as Redis does, instead of
-/// hundreds of digits.
-struct DoubleText {
-    buf: [u8; 40],
-    len: usize,
-}
-
-impl DoubleText {
-    fn new(d: f64) -> DoubleText {
-        let mut text = DoubleText {
-            buf: [0; 40],
-            len: 0,
-        };
-        let magnitude = d.abs();
-        // Writing into the fixed buffer cannot fail: the longest output,
-        // "-2.2250738585072014e-308", has 24 bytes. The results are ignored only for that reason.
-        if d.is_nan() {
-            let _ = text.write_str("nan");
-        } else if d.is_infinite() {
-            let _ = text.write_str(if d > 0.0 { "inf" } else { "-inf" });
-        } else if magnitude != 0.0 && !(1e-6..1e21).contains(&magnitude) {
-            let _ = write!(text, "{d:e}");
-            text.c_style_exponent();
-        } else {
-            let _ = write!(text, "{d}");
-        }
-        text
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
-    }
-
-    /// Rust writes `1e300`; C and Redis write `1e+300`.
-    fn c_style_exponent(&mut self) {
-        let Some(e) = self.as_bytes().iter().position(|&c| c == b'e') else {
-            return;
-        };
-        if self.buf.get(e + 1) != Some(&b'-') && self.len < self.buf.len() {
-            self.buf.copy_within(e + 1..self.len, e + 2);
-            self.buf[e + 1] = b'+';
-            self.len += 1;
-        }
-    }
-}
-
-impl std::fmt::Write for DoubleText {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let end = self.len + s.len();
-        self.buf
-            .get_mut(self.len..end)
-            .ok_or(std::fmt::Error)?
-            .copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use bytes::Bytes;
@@ -248,17 +187,16 @@ mod tests {
             b",-inf\r\n",
         );
         both(Frame::Double(f64::NAN), b"$3\r\nnan\r\n", b",nan\r\n");
-        both(Frame::Double(0.1), b"$3\r\n0.1\r\n", b",0.1\r\n");
         both(
-            Frame::Double(1e20),
-            b"$21\r\n100000000000000000000\r\n",
-            b",100000000000000000000\r\n",
+            Frame::Double(0.1),
+            b"$19\r\n0.10000000000000001\r\n",
+            b",0.10000000000000001\r\n",
         );
-        both(Frame::Double(1e300), b"$6\r\n1e+300\r\n", b",1e+300\r\n");
+        both(Frame::Double(1e20), b"$5\r\n1e+20\r\n", b",1e+20\r\n");
         both(
-            Frame::Double(-1.5e-7),
-            b"$7\r\n-1.5e-7\r\n",
-            b",-1.5e-7\r\n",
+            Frame::Double(1e300),
+            b"$23\r\n1.0000000000000001e+300\r\n",
+            b",1.0000000000000001e+300\r\n",
         );
         let min = enc(&Frame::Double(f64::MIN_POSITIVE), Resp3);
         assert_eq!(min, b",2.2250738585072014e-308\r\n");

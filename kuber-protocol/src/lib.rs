@@ -22,11 +22,13 @@
 //! ```
 
 pub mod decode;
+pub mod double;
 pub mod encode;
 pub mod frame;
 pub mod inline;
 
 pub use decode::{DecodeError, Limits, decode_command, decode_frame};
+pub use double::format_double;
 pub use encode::{encode, encode_command};
 pub use frame::{Frame, ProtocolVersion};
 pub use inline::split_inline;

@@ -170,7 +170,8 @@ pub(super) fn client_line(handle: &ClientHandle, now_ms: u64) -> String {
     let db = meta
         .region
         .strip_prefix("db")
-        .and_then(|n| n.parse::<u64>().ok()).unwrap_or_default();
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or_default();
     let show = |b: &Option<Bytes>| {
         b.as_ref()
             .map(|b| String::from_utf8_lossy(b).into_owned())

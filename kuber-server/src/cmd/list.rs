@@ -746,8 +746,7 @@ fn timeout_ms(arg: &[u8]) -> Result<Option<u64>, Frame> {
         .ok_or(err(reply::LIST_TIMEOUT_NOT_FLOAT))?;
     let ms = secs * 1000.0;
     // The C cast of an out-of-range product gives LLONG_MIN, which Redis reports as negative.
-    if !(ms > -9.223_372_036_854_776e18 && ms < 9.223_372_036_854_776e18) || (ms as i64) < 0
-    {
+    if !(ms > -9.223_372_036_854_776e18 && ms < 9.223_372_036_854_776e18) || (ms as i64) < 0 {
         return Err(err(reply::LIST_TIMEOUT_NEGATIVE));
     }
     let ms = ms as i64 as u64;

@@ -184,11 +184,7 @@ fn info_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             kv(out, "used_memory", used);
             kv(out, "used_memory_human", human_bytes(used));
             kv(out, "maxmemory", config.cache.max_memory);
-            kv(
-                out,
-                "maxmemory_human",
-                human_bytes(config.cache.max_memory),
-            );
+            kv(out, "maxmemory_human", human_bytes(config.cache.max_memory));
             kv(
                 out,
                 "maxmemory_policy",

@@ -151,11 +151,11 @@ async fn scores_print_as_redis_7_0_in_both_protocols() {
         "*2\r\n$18\r\n1.1000000000000001\r\n$-1\r\n"
     );
     c.resp3();
-    // RESP3 doubles are the protocol crate's shortest round-trip text (Redis 7.0: ",1e+20").
-    assert_eq!(c.run("ZSCORE z big").await, ",100000000000000000000\r\n");
-    assert_eq!(c.run("ZSCORE z a").await, ",1.1\r\n");
+    // RESP3 doubles carry the same `%.17g` text as Redis 7.0.
+    assert_eq!(c.run("ZSCORE z big").await, ",1e+20\r\n");
+    assert_eq!(c.run("ZSCORE z a").await, ",1.1000000000000001\r\n");
     assert_eq!(c.run("ZSCORE z low").await, ",-inf\r\n");
-    assert_eq!(c.run("ZMSCORE z small nope").await, "*2\r\n,3e-7\r\n_\r\n");
+    assert_eq!(c.run("ZMSCORE z small nope").await, "*2\r\n,2.9999999999999999e-07\r\n_\r\n");
     assert_eq!(c.run("ZSCORE z nope").await, "_\r\n");
     assert_eq!(
         c.run("ZRANGE z 0 1 WITHSCORES").await,

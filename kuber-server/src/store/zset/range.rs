@@ -226,22 +226,23 @@ fn strtod(text: &[u8]) -> (f64, usize, bool) {
         let mut used = i + 3;
         if text.get(used) == Some(&b'(')
             && let Some(close) = text[used..].iter().position(|&c| c == b')')
-                && text[used + 1..used + close]
-                    .iter()
-                    .all(|c| c.is_ascii_alphanumeric() || *c == b'_')
-                {
-                    used += close + 1;
-                }
+            && text[used + 1..used + close]
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        {
+            used += close + 1;
+        }
         return (f64::NAN, used, false);
     }
     if (starts("0x") || starts("0X"))
         && rest
             .get(2)
             .is_some_and(|c| c.is_ascii_hexdigit() || *c == b'.')
-        && let Some((value, used)) = hex_float(&rest[2..]) {
-            let value = signed(value);
-            return (value, i + 2 + used, value.is_infinite());
-        }
+        && let Some((value, used)) = hex_float(&rest[2..])
+    {
+        let value = signed(value);
+        return (value, i + 2 + used, value.is_infinite());
+    }
     // Decimal: digits [. digits] [e [sign] digits], at least one mantissa digit.
     let digits = |from: usize| {
         text[from..]
@@ -337,63 +338,7 @@ fn hex_float(text: &[u8]) -> Option<(f64, usize)> {
     Some((scaled, i))
 }
 
-/// A score as Redis 7.0 prints it (`%.17g`): `1.1000000000000001`, `3`, `1e+20`, `inf`, `-0`.
+/// Redis 7.0's `%.17g` score text (the protocol crate owns the implementation).
 pub fn format_score(v: f64) -> String {
-    if v.is_infinite() {
-        return if v > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    if v.is_nan() {
-        return "nan".into();
-    }
-    if v == 0.0 {
-        return if v.is_sign_negative() {
-            "-0".into()
-        } else {
-            "0".into()
-        };
-    }
-    // 17 significant digits, correctly rounded; %g then picks fixed or exponent notation from the
-    // exponent of this rounded form.
-    let sci = format!("{:.16e}", v.abs());
-    let (mantissa, exp) = sci
-        .split_once('e')
-        .expect("Rust's {:e} always has an exponent");
-    let exp: i32 = exp.parse().expect("exponent digits");
-    let digits: Vec<u8> = mantissa.bytes().filter(u8::is_ascii_digit).collect();
-    let mut out = String::with_capacity(24);
-    if v < 0.0 {
-        out.push('-');
-    }
-    let trim = |s: &[u8]| -> String {
-        let kept = s.iter().rposition(|&d| d != b'0').map_or(0, |p| p + 1);
-        String::from_utf8_lossy(&s[..kept]).into_owned()
-    };
-    if (-4..17).contains(&exp) {
-        if exp >= 0 {
-            let split = exp as usize + 1;
-            out.push_str(std::str::from_utf8(&digits[..split]).unwrap_or("0"));
-            let fraction = trim(&digits[split..]);
-            if !fraction.is_empty() {
-                out.push('.');
-                out.push_str(&fraction);
-            }
-        } else {
-            out.push_str("0.");
-            out.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
-            out.push_str(&trim(&digits));
-        }
-    } else {
-        out.push(digits[0] as char);
-        let fraction = trim(&digits[1..]);
-        if !fraction.is_empty() {
-            out.push('.');
-            out.push_str(&fraction);
-        }
-        out.push_str(&format!(
-            "e{}{:02}",
-            if exp < 0 { '-' } else { '+' },
-            exp.abs()
-        ));
-    }
-    out
+    kuber_protocol::format_double(v)
 }
