@@ -28,11 +28,9 @@ pub fn parse_f64(arg: &[u8]) -> Option<f64> {
     if text.is_empty() || text.trim() != text {
         return None;
     }
-    let lower = text.to_ascii_lowercase();
-    if lower.contains("nan") || lower.contains("inf") {
-        return None;
-    }
-    text.parse::<f64>().ok().filter(|v| v.is_finite())
+    // Redis reads with strtold: infinities are numbers (the result check refuses them later), NaN
+    // is not a number.
+    text.parse::<f64>().ok().filter(|v| !v.is_nan())
 }
 
 /// Formats a float the way Redis's human-friendly output does: shortest text that reads back the
@@ -94,7 +92,7 @@ mod tests {
         assert_eq!(parse_f64(b"5.0e3"), Some(5000.0));
         assert_eq!(parse_f64(b" 1"), None);
         assert_eq!(parse_f64(b"nan"), None);
-        assert_eq!(parse_f64(b"inf"), None);
+        assert_eq!(parse_f64(b"+inf"), Some(f64::INFINITY));
         assert_eq!(format_f64(10.5 + 0.1), "10.6");
         assert_eq!(format_f64(3.0), "3");
         assert_eq!(format_f64(-0.5), "-0.5");

@@ -237,13 +237,10 @@ pub(super) fn copy(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         if is(&args[i], "REPLACE") {
             replace = true;
         } else if is(&args[i], "DB") && i + 1 < args.len() {
-            let name = match int(&args[i + 1]) {
-                Ok(n) if n < 0 => return err(reply::DB_INDEX_RANGE),
-                Ok(0) => crate::store::DEFAULT_REGION.to_string(),
-                Ok(n) => format!("db{n}"),
-                Err(_) => text(&args[i + 1]),
+            target = match db_region_name(&args[i + 1]) {
+                Ok(name) => Some(name),
+                Err(e) => return e,
             };
-            target = Some(name);
             i += 1;
         } else {
             return err(reply::SYNTAX);
@@ -275,6 +272,43 @@ pub(super) fn copy(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         return Frame::Integer(0);
     }
     ks.set(&args[2], entry.value, entry.expires_at, ctx.now);
+    Frame::Integer(1)
+}
+
+/// The region behind a Redis database number (`0` is `default`, `n` is `db<n>`).
+fn db_region_name(arg: &[u8]) -> Result<String, Frame> {
+    match int(arg)? {
+        n if n < 0 => Err(err(reply::DB_INDEX_RANGE)),
+        0 => Ok(crate::store::DEFAULT_REGION.to_string()),
+        n => Ok(format!("db{n}")),
+    }
+}
+
+/// `MOVE key db`: moves a key to the region of database `db` unless it exists there.
+pub(super) fn move_key(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    let name = match db_region_name(&args[2]) {
+        Ok(name) => name,
+        Err(e) => return e,
+    };
+    let source = ctx.session.region.clone();
+    if source.name() == name {
+        return err(reply::SAME_OBJECT);
+    }
+    let target = match ctx.state.store.get_or_create(&name) {
+        Ok(region) => region,
+        Err(e) => return reply::err_msg(e),
+    };
+    // One region lock at a time (see COPY): read the source, insert into the target, then remove.
+    let Some(entry) = source.lock().peek(&args[1], ctx.now).cloned() else {
+        return Frame::Integer(0);
+    };
+    let mut target_ks = target.lock();
+    if target_ks.peek(&args[1], ctx.now).is_some() {
+        return Frame::Integer(0);
+    }
+    target_ks.set(&args[1], entry.value, entry.expires_at, ctx.now);
+    drop(target_ks);
+    source.lock().remove(&args[1], ctx.now);
     Frame::Integer(1)
 }
 
@@ -461,6 +495,27 @@ mod tests {
         assert_eq!(c.run("SELECT 2").await, "+OK\r\n");
         assert_eq!(c.run("GET e").await, "$1\r\n1\r\n");
         assert_eq!(c.run("COPY nope x").await, ":0\r\n");
+        assert_eq!(
+            c.run("COPY e f DB notanumber").await,
+            "-ERR value is not an integer or out of range\r\n"
+        );
+        assert_eq!(c.run("MOVE e 0").await, ":1\r\n");
+        assert_eq!(c.run("EXISTS e").await, ":0\r\n");
+        assert_eq!(
+            c.run("MOVE e 2").await,
+            "-ERR source and destination objects are the same\r\n"
+        );
+        assert_eq!(c.run("SELECT 0").await, "+OK\r\n");
+        assert_eq!(c.run("GET e").await, "$1\r\n1\r\n");
+        assert_eq!(c.run("MOVE e 2").await, ":1\r\n");
+        c.run("SET e again").await;
+        c.run("SELECT 2").await;
+        assert_eq!(c.run("MOVE e 0").await, ":0\r\n");
+        assert_eq!(
+            c.run("MOVE e x").await,
+            "-ERR value is not an integer or out of range\r\n"
+        );
+        assert_eq!(c.run("MOVE nope 0").await, ":0\r\n");
     }
 
     #[tokio::test]

@@ -142,6 +142,11 @@ pub fn subscribed_context(command: &str) -> Frame {
     ))
 }
 
+/// SETBIT/GETBIT offset.
+pub const BIT_OFFSET: &str = "ERR bit offset is not an integer or out of range";
+/// SETBIT value other than 0 or 1.
+pub const BIT_VALUE: &str = "ERR bit is not an integer or out of range";
+
 /// `-ERR wrong number of arguments for 'cmd' command`
 pub fn wrong_arity(name: &str) -> Frame {
     Frame::error(format!(

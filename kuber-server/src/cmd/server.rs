@@ -514,6 +514,34 @@ pub(super) fn debug(_: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     reply::debug_unsupported(&args[1])
 }
 
+/// `MEMORY USAGE key [SAMPLES n]` (bytes Kuber counts for the key, nil if missing) and `MEMORY HELP`.
+pub(super) fn memory(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    let sub = &args[1];
+    if is(sub, "USAGE") && (args.len() == 3 || (args.len() == 5 && is(&args[3], "SAMPLES"))) {
+        if args.len() == 5 && int(&args[4]).is_err() {
+            return err(reply::NOT_INTEGER);
+        }
+        let mut ks = ctx.session.region.lock();
+        ks.peek(&args[2], ctx.now)
+            .map_or(Frame::Null, |e| Frame::Integer(e.memory_bytes() as i64))
+    } else if is(sub, "HELP") && args.len() == 2 {
+        Frame::Array(
+            [
+                "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "USAGE <key> [SAMPLES <count>]",
+                "HELP",
+            ]
+            .iter()
+            .map(|l| Frame::simple(l))
+            .collect(),
+        )
+    } else if is(sub, "USAGE") {
+        err(reply::SYNTAX)
+    } else {
+        reply::unknown_subcommand("memory", sub)
+    }
+}
+
 /// STATUS: readiness and health as JSON (the same document `/api/v1/status` will serve).
 pub(super) fn status(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Frame {
     let (_, keys, _) = region_totals(ctx);
@@ -680,6 +708,15 @@ mod tests {
             "{status}"
         );
         assert_eq!(admin.run("DEBUG SLEEP 0").await, "+OK\r\n");
+        admin.run("SET sized 12345").await;
+        assert_eq!(admin.run("MEMORY USAGE sized").await, ":74\r\n");
+        assert_eq!(admin.run("MEMORY USAGE sized SAMPLES 0").await, ":74\r\n");
+        assert_eq!(admin.run("MEMORY USAGE nope").await, "$-1\r\n");
+        assert_eq!(admin.run("MEMORY USAGE sized x").await, "-ERR syntax error\r\n");
+        assert_eq!(
+            admin.run("MEMORY DOCTOR").await,
+            "-ERR unknown subcommand 'DOCTOR'. Try MEMORY HELP.\r\n"
+        );
         assert_eq!(
             admin.run("DEBUG RELOAD").await,
             "-ERR DEBUG RELOAD is not supported by Kuber\r\n"

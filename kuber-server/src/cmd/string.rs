@@ -450,6 +450,66 @@ pub(super) fn incrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     Frame::Bulk(text)
 }
 
+/// A bit offset: 0 ≤ offset < 2^32 (Redis's 512 MiB string limit in bits).
+fn bit_offset(arg: &[u8]) -> Result<usize, Frame> {
+    match parse_i64(arg) {
+        Some(n) if (0..1 << 32).contains(&n) => Ok(n as usize),
+        _ => Err(err(reply::BIT_OFFSET)),
+    }
+}
+
+/// `SETBIT key offset 0|1`: returns the previous bit; offset 0 is the most significant bit of the
+/// first byte, and the string grows with zero bytes as needed.
+pub(super) fn setbit(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    let offset = match bit_offset(&args[2]) {
+        Ok(o) => o,
+        Err(e) => return e,
+    };
+    let on = match args[3].as_ref() {
+        b"0" => false,
+        b"1" => true,
+        _ => return err(reply::BIT_VALUE),
+    };
+    let region = ctx.session.region.clone();
+    let mut ks = region.lock();
+    let old = match current_str(&mut ks, &args[1], ctx.now) {
+        Ok(old) => old,
+        Err(e) => return e,
+    };
+    let existed = old.is_some();
+    let (byte, mask) = (offset / 8, 0x80u8 >> (offset % 8));
+    let mut value = BytesMut::from(&old.map(|(v, _)| v).unwrap_or_default()[..]);
+    if value.len() <= byte {
+        value.resize(byte + 1, 0);
+    }
+    let previous = value[byte] & mask != 0;
+    if on {
+        value[byte] |= mask;
+    } else {
+        value[byte] &= !mask;
+    }
+    store_keep_ttl(ctx, &mut ks, &args[1], existed, value.freeze());
+    Frame::Integer(previous as i64)
+}
+
+/// `GETBIT key offset`: 0 past the end or for a missing key.
+pub(super) fn getbit(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    let offset = match bit_offset(&args[2]) {
+        Ok(o) => o,
+        Err(e) => return e,
+    };
+    let mut ks = ctx.session.region.lock();
+    match read_str(&mut ks, &args[1], ctx.now) {
+        Ok(value) => {
+            let bit = value
+                .and_then(|v| v.get(offset / 8).copied())
+                .is_some_and(|b| b & (0x80 >> (offset % 8)) != 0);
+            Frame::Integer(bit as i64)
+        }
+        Err(e) => e,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::auth::Role;
@@ -568,6 +628,39 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn bits() {
+        let s = server();
+        let mut c = s.client(Role::User);
+        assert_eq!(c.run("SETBIT b 1 1").await, ":0\r\n");
+        assert_eq!(c.run("SETBIT b 1 1").await, ":1\r\n");
+        assert_eq!(c.run("GET b").await, "$1\r\n@\r\n");
+        assert_eq!(c.run("SETBIT b 15 1").await, ":0\r\n");
+        assert_eq!(c.run("STRLEN b").await, ":2\r\n");
+        assert_eq!(c.run("GETBIT b 15").await, ":1\r\n");
+        assert_eq!(c.run("GETBIT b 14").await, ":0\r\n");
+        assert_eq!(c.run("GETBIT b 1000").await, ":0\r\n");
+        assert_eq!(c.run("GETBIT nope 0").await, ":0\r\n");
+        assert_eq!(c.run("SETBIT b 1 0").await, ":1\r\n");
+        assert_eq!(
+            c.run("SETBIT b 4294967296 1").await,
+            "-ERR bit offset is not an integer or out of range\r\n"
+        );
+        assert_eq!(
+            c.run("SETBIT b -1 1").await,
+            "-ERR bit offset is not an integer or out of range\r\n"
+        );
+        assert_eq!(
+            c.run("SETBIT b 0 2").await,
+            "-ERR bit is not an integer or out of range\r\n"
+        );
+        c.run("RPUSH l a").await;
+        assert_eq!(
+            c.run("SETBIT l 0 1").await,
+            "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+        );
+    }
+
+    #[tokio::test]
     async fn counters() {
         let s = server();
         let mut c = s.client(Role::User);
@@ -601,6 +694,10 @@ mod tests {
         assert_eq!(
             c.run("INCRBYFLOAT f nan").await,
             "-ERR value is not a valid float\r\n"
+        );
+        assert_eq!(
+            c.run("INCRBYFLOAT f +inf").await,
+            "-ERR increment would produce NaN or Infinity\r\n"
         );
         assert_eq!(
             c.run("INCRBYFLOAT s 1").await,

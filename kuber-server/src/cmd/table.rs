@@ -507,6 +507,24 @@ static CORE: &[CommandSpec] = &[
         "Increments the floating point value of a key.",
         Sync(string::incrbyfloat)
     ),
+    cmd!(
+        "setbit",
+        4,
+        WRITE | DENY_OOM,
+        KEY1,
+        "bitmap",
+        "Sets or clears the bit at an offset of a string value.",
+        Sync(string::setbit)
+    ),
+    cmd!(
+        "getbit",
+        3,
+        READONLY | FAST,
+        KEY1,
+        "bitmap",
+        "Returns the bit at an offset of a string value.",
+        Sync(string::getbit)
+    ),
     // keys
     cmd!(
         "del",
@@ -685,8 +703,26 @@ static CORE: &[CommandSpec] = &[
         WRITE | DENY_OOM,
         KEY12,
         "generic",
-        "Copies the value of a key to a new key.",
+        "Copies the value of a key to a new key (DB n targets region dbn).",
         Sync(keys::copy)
+    ),
+    cmd!(
+        "move",
+        3,
+        WRITE | FAST,
+        KEY1,
+        "generic",
+        "Moves a key to another database's region (db n is region dbn, 0 is default).",
+        Sync(keys::move_key)
+    ),
+    cmd!(
+        "memory",
+        -2,
+        READONLY,
+        (2, 2, 1),
+        "server",
+        "MEMORY USAGE key: the bytes Kuber counts for a key.",
+        Sync(server::memory)
     ),
     cmd!(
         "dbsize",

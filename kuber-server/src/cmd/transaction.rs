@@ -190,5 +190,11 @@ mod tests {
         a.run("MULTI").await;
         a.run("GET k").await;
         assert_eq!(a.run("EXEC").await, "*-1\r\n");
+        // A flush does not touch a watched key that did not exist.
+        a.run("WATCH absent").await;
+        b.run("FLUSHALL").await;
+        a.run("MULTI").await;
+        a.run("PING").await;
+        assert_eq!(a.run("EXEC").await, "*1\r\n+PONG\r\n");
     }
 }

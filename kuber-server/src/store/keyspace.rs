@@ -139,14 +139,6 @@ impl Watches {
         }
     }
 
-    fn touch_all(&mut self) {
-        for (_, flags) in self.flags.drain() {
-            self.count.fetch_sub(flags.len(), Ordering::Relaxed);
-            for flag in flags {
-                flag.store(true, Ordering::Release);
-            }
-        }
-    }
 }
 
 /// A client blocked on a key: woken through its `Notify`, identified for removal by `id`.
@@ -506,9 +498,22 @@ impl Keyspace {
         self.set(&key, entry.value, entry.expires_at, now);
     }
 
+    /// True when `key` exists (expired or not: a flush removes both, and an expired watched key
+    /// was already touched by whoever expired it).
+    fn find_live(&self, key: &[u8]) -> bool {
+        let hash = self.hash(key);
+        self.slots[self.slot_index(hash)].find(hash, |e| e.key.as_ref() == key).is_some()
+    }
+
     /// Removes every key; keeps the statistics. Every WATCH on this keyspace fails.
     pub fn clear(&mut self) {
-        self.watches.touch_all();
+        // Only watched keys that exist change, as in Redis ("FLUSHALL does not touch non affected keys").
+        let watched: Vec<Bytes> = self.watches.flags.keys().cloned().collect();
+        for key in watched {
+            if self.find_live(&key) {
+                self.watches.touch(&key);
+            }
+        }
         let freed = self.books.memory as i64;
         self.slots = (0..INITIAL_SLOTS).map(|_| HashTable::new()).collect();
         self.books.len = 0;
