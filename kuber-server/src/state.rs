@@ -40,6 +40,8 @@ pub struct ServerStats {
     pub rejected_connections: AtomicU64,
     /// Failed logins.
     pub auth_failures: AtomicU64,
+    /// Clients waiting in a blocking command (BLPOP …) right now.
+    pub blocked_clients: AtomicUsize,
 }
 
 /// State shared by all connections.

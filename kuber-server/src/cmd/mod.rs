@@ -341,12 +341,7 @@ async fn run_blocking(
         }
         // Removes this client's registrations however the wait ends; if it ends without using a
         // wake-up it was handed (timeout, dropped connection), the wake-up goes to the next waiter.
-        let mut guard = WaitGuard {
-            region,
-            keys,
-            id,
-            consumed: false,
-        };
+        let mut guard = WaitGuard::new(region, keys, id, &state.stats.blocked_clients);
         // A push between the attempt above and the registration woke nobody: look once more now
         // that any later push will find us queued.
         if let table::Blocking::Reply(reply) = attempt(session) {
@@ -383,16 +378,37 @@ fn finish_blocking(
     reply
 }
 
-struct WaitGuard {
+struct WaitGuard<'a> {
     region: Arc<Region>,
     keys: Vec<Bytes>,
     id: u64,
     /// The wait ended by using a wake-up (or data was found); nothing to hand on.
     consumed: bool,
+    /// `INFO clients` `blocked_clients`, counted while this guard lives.
+    blocked: &'a std::sync::atomic::AtomicUsize,
 }
 
-impl Drop for WaitGuard {
+impl<'a> WaitGuard<'a> {
+    fn new(
+        region: Arc<Region>,
+        keys: Vec<Bytes>,
+        id: u64,
+        blocked: &'a std::sync::atomic::AtomicUsize,
+    ) -> Self {
+        blocked.fetch_add(1, Ordering::Relaxed);
+        Self {
+            region,
+            keys,
+            id,
+            consumed: false,
+            blocked,
+        }
+    }
+}
+
+impl Drop for WaitGuard<'_> {
     fn drop(&mut self) {
+        self.blocked.fetch_sub(1, Ordering::Relaxed);
         let mut ks = self.region.lock();
         for key in &self.keys {
             let still_queued = ks.remove_waiter(key, self.id);

@@ -176,7 +176,11 @@ fn info_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
                 "maxclients",
                 state.live.max_clients.load(Ordering::Relaxed),
             );
-            kv(out, "blocked_clients", 0);
+            kv(
+                out,
+                "blocked_clients",
+                state.stats.blocked_clients.load(Ordering::Relaxed),
+            );
         }
         "memory" => {
             let used = state.store.used_memory();
@@ -712,7 +716,10 @@ mod tests {
         assert_eq!(admin.run("MEMORY USAGE sized").await, ":74\r\n");
         assert_eq!(admin.run("MEMORY USAGE sized SAMPLES 0").await, ":74\r\n");
         assert_eq!(admin.run("MEMORY USAGE nope").await, "$-1\r\n");
-        assert_eq!(admin.run("MEMORY USAGE sized x").await, "-ERR syntax error\r\n");
+        assert_eq!(
+            admin.run("MEMORY USAGE sized x").await,
+            "-ERR syntax error\r\n"
+        );
         assert_eq!(
             admin.run("MEMORY DOCTOR").await,
             "-ERR unknown subcommand 'DOCTOR'. Try MEMORY HELP.\r\n"

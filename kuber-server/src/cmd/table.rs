@@ -818,7 +818,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "save",
         1,
-        ADMIN,
+        ADMIN | NO_MULTI,
         NOKEYS,
         "server",
         "Flushes pending writes to persistence.",

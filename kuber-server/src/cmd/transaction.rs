@@ -106,6 +106,16 @@ mod tests {
             c.run("EXEC").await,
             "*3\r\n+OK\r\n-ERR value is not an integer or out of range\r\n+OK\r\n"
         );
+        let mut admin = s.client(Role::Admin);
+        admin.run("MULTI").await;
+        assert_eq!(
+            admin.run("SAVE").await,
+            "-ERR Command not allowed inside a transaction\r\n"
+        );
+        assert_eq!(
+            admin.run("EXEC").await,
+            "-EXECABORT Transaction discarded because of previous errors.\r\n"
+        );
         let mut reader = s.client(Role::Reader);
         reader.run("MULTI").await;
         assert_eq!(

@@ -138,7 +138,6 @@ impl Watches {
             }
         }
     }
-
 }
 
 /// A client blocked on a key: woken through its `Notify`, identified for removal by `id`.
@@ -502,7 +501,9 @@ impl Keyspace {
     /// was already touched by whoever expired it).
     fn find_live(&self, key: &[u8]) -> bool {
         let hash = self.hash(key);
-        self.slots[self.slot_index(hash)].find(hash, |e| e.key.as_ref() == key).is_some()
+        self.slots[self.slot_index(hash)]
+            .find(hash, |e| e.key.as_ref() == key)
+            .is_some()
     }
 
     /// Removes every key; keeps the statistics. Every WATCH on this keyspace fails.

@@ -155,7 +155,10 @@ async fn scores_print_as_redis_7_0_in_both_protocols() {
     assert_eq!(c.run("ZSCORE z big").await, ",1e+20\r\n");
     assert_eq!(c.run("ZSCORE z a").await, ",1.1000000000000001\r\n");
     assert_eq!(c.run("ZSCORE z low").await, ",-inf\r\n");
-    assert_eq!(c.run("ZMSCORE z small nope").await, "*2\r\n,2.9999999999999999e-07\r\n_\r\n");
+    assert_eq!(
+        c.run("ZMSCORE z small nope").await,
+        "*2\r\n,2.9999999999999999e-07\r\n_\r\n"
+    );
     assert_eq!(c.run("ZSCORE z nope").await, "_\r\n");
     assert_eq!(
         c.run("ZRANGE z 0 1 WITHSCORES").await,
