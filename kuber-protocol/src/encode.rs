@@ -1,7 +1,6 @@
 //! Encoding of frames into RESP2 or RESP3 bytes (with Redis's RESP2 downgrades of the RESP3-only
 //! types), and of client commands into multibulk requests.
 
-
 use bytes::{BufMut, BytesMut};
 
 use crate::frame::{Frame, ProtocolVersion};
