@@ -82,6 +82,31 @@ pub fn expiry_at(unit: &[u8], value: &[u8], now: u64, cmd: &str) -> Result<u64, 
     Ok(at as u64)
 }
 
+/// A cursor as Redis reads it with `strtoul`: no leading space, optional sign (`-1` wraps), the
+/// empty string is 0, overflow is an error; a NUL byte ends the text.
+pub fn scan_cursor(arg: &[u8]) -> Option<u64> {
+    let arg = &arg[..arg.iter().position(|&c| c == 0).unwrap_or(arg.len())];
+    if arg.is_empty() {
+        return Some(0);
+    }
+    let (negative, digits) = match arg[0] {
+        b'-' => (true, &arg[1..]),
+        b'+' => (false, &arg[1..]),
+        _ => (false, arg),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let value = digits.iter().try_fold(0u64, |v, d| {
+        v.checked_mul(10)?.checked_add((d - b'0') as u64)
+    })?;
+    Some(if negative {
+        value.wrapping_neg()
+    } else {
+        value
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -586,24 +586,6 @@ fn random_reply(picked: Vec<(&Bytes, &Bytes)>, with_values: bool, resp3: bool) -
     Frame::Array(frames)
 }
 
-/// A SCAN cursor as Redis reads it with `strtoul`: no leading space, optional sign (a negative
-/// number wraps, so `-1` is `u64::MAX`), decimal digits, and the empty string is 0.
-fn parse_cursor(arg: &[u8]) -> Option<u64> {
-    if arg.is_empty() {
-        return Some(0);
-    }
-    let (negative, digits) = match arg[0] {
-        b'-' => (true, &arg[1..]),
-        b'+' => (false, &arg[1..]),
-        _ => (false, arg),
-    };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let n: u64 = std::str::from_utf8(digits).ok()?.parse().ok()?;
-    Some(if negative { n.wrapping_neg() } else { n })
-}
-
 /// HSCAN's COUNT and MATCH options, parsed as Redis's `scanGenericCommand` does: in order, the
 /// first bad one answers.
 fn scan_options(opts: &[Bytes]) -> Result<(usize, Option<&[u8]>), Frame> {
@@ -675,7 +657,7 @@ fn scan_step(h: &Fields, cursor: u64, count: usize) -> (u64, Vec<(&Bytes, &Bytes
 }
 
 pub(super) fn hscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
-    let Some(cursor) = parse_cursor(&args[2]) else {
+    let Some(cursor) = super::args::scan_cursor(&args[2]) else {
         return err(reply::INVALID_CURSOR);
     };
     // Redis reads the key before the options: a missing key answers an empty scan even with bad

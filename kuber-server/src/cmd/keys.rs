@@ -148,10 +148,7 @@ pub(super) fn keys(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
 }
 
 pub(super) fn scan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
-    let Some(cursor) = std::str::from_utf8(&args[1])
-        .ok()
-        .and_then(|s| s.parse::<u64>().ok())
-    else {
+    let Some(cursor) = super::args::scan_cursor(&args[1]) else {
         return err(reply::INVALID_CURSOR);
     };
     let mut count = 10usize;

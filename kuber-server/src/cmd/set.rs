@@ -703,27 +703,6 @@ pub(super) fn smove(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     Frame::Integer(1)
 }
 
-/// Parses a SCAN cursor as Redis's `strtoul` path does: optional sign (a negative cursor wraps),
-/// no leading space, no trailing bytes, no overflow; the empty string is cursor 0.
-fn parse_cursor(arg: &[u8]) -> Option<u64> {
-    let (negative, digits) = match arg.first() {
-        Some(b'-') => (true, &arg[1..]),
-        Some(b'+') => (false, &arg[1..]),
-        _ => (false, arg),
-    };
-    if digits.is_empty() {
-        return arg.is_empty().then_some(0);
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    Some(if negative { v.wrapping_neg() } else { v })
-}
-
 /// The position of a member in large-set SSCAN order: a fixed-key SipHash, so that it depends on
 /// the member alone, never on the set's layout or history.
 fn scan_hash(member: &[u8]) -> u64 {
@@ -770,7 +749,7 @@ fn scan_reply(cursor: u64, members: Vec<Frame>) -> Frame {
 }
 
 pub(super) fn sscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
-    let Some(cursor) = parse_cursor(&args[2]) else {
+    let Some(cursor) = super::args::scan_cursor(&args[2]) else {
         return err(reply::INVALID_CURSOR);
     };
     let mut ks = ctx.session.region.lock();

@@ -793,33 +793,8 @@ pub(super) fn zremrangebylex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
 
 // ---- ZSCAN ----
 
-/// A cursor as Redis reads it with `strtoul`: no leading space, optional sign (`-1` wraps), the
-/// empty string is 0, overflow is an error; a NUL byte ends the text.
-fn parse_cursor(arg: &[u8]) -> Option<u64> {
-    let arg = &arg[..arg.iter().position(|&c| c == 0).unwrap_or(arg.len())];
-    if arg.is_empty() {
-        return Some(0);
-    }
-    let (negative, digits) = match arg[0] {
-        b'-' => (true, &arg[1..]),
-        b'+' => (false, &arg[1..]),
-        _ => (false, arg),
-    };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let value = digits.iter().try_fold(0u64, |v, d| {
-        v.checked_mul(10)?.checked_add((d - b'0') as u64)
-    })?;
-    Some(if negative {
-        value.wrapping_neg()
-    } else {
-        value
-    })
-}
-
 pub(super) fn zscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
-    let Some(cursor) = parse_cursor(&args[2]) else {
+    let Some(cursor) = super::args::scan_cursor(&args[2]) else {
         return err(reply::INVALID_CURSOR);
     };
     let empty = || {

@@ -4,8 +4,9 @@ use std::collections::HashSet;
 
 use bytes::Bytes;
 
-use super::{format_ld, parse_cursor, parse_ld, scan_position};
+use super::{format_ld, parse_ld, scan_position};
 use crate::auth::Role;
+use crate::cmd::args::scan_cursor as parse_cursor;
 use crate::cmd::testing::{TestClient, TestServer, server};
 
 const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";

@@ -433,11 +433,21 @@ async fn blocked_client_is_served_by_a_push() {
     let waiter = spawn_run!(s.client(Role::User), "BLPOP q 0");
     settle().await;
     assert!(!waiter.is_finished());
-    assert!(pusher.run("INFO clients").await.contains("blocked_clients:1\r\n"));
+    assert!(
+        pusher
+            .run("INFO clients")
+            .await
+            .contains("blocked_clients:1\r\n")
+    );
     assert_eq!(pusher.run("RPUSH q hello").await, ":1\r\n");
     let (_, reply) = waiter.await.unwrap();
     assert_eq!(reply, "*2\r\n$1\r\nq\r\n$5\r\nhello\r\n");
-    assert!(pusher.run("INFO clients").await.contains("blocked_clients:0\r\n"));
+    assert!(
+        pusher
+            .run("INFO clients")
+            .await
+            .contains("blocked_clients:0\r\n")
+    );
     assert_eq!(pusher.run("EXISTS q").await, ":0\r\n");
     // BRPOP on several keys: a push to any of them serves it.
     let waiter = spawn_run!(s.client(Role::User), "BRPOP a b 0");

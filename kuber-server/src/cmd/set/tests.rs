@@ -520,7 +520,7 @@ async fn ttl_hits_misses_and_region_default_ttl() {
 
 #[test]
 fn cursor_parsing_follows_strtoul() {
-    use super::parse_cursor;
+    use crate::cmd::args::scan_cursor as parse_cursor;
     assert_eq!(parse_cursor(b"0"), Some(0));
     assert_eq!(parse_cursor(b""), Some(0));
     assert_eq!(parse_cursor(b"+7"), Some(7));
