@@ -204,7 +204,12 @@ pub(super) fn rename(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     let mut entry = ks.take(src).expect("checked above");
     ks.remove(dst, ctx.now);
     entry.key = Bytes::copy_from_slice(dst);
+    let is_list = matches!(entry.value, Value::List(_));
     ks.put_entry(entry, ctx.now);
+    if is_list {
+        // A list moved into place serves clients blocked on the new name (BLPOP …).
+        ks.signal_ready(dst);
+    }
     if only_new {
         Frame::Integer(1)
     } else {
@@ -268,7 +273,11 @@ pub(super) fn copy(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     if !replace && ks.peek(&args[2], ctx.now).is_some() {
         return Frame::Integer(0);
     }
+    let is_list = matches!(entry.value, Value::List(_));
     ks.set(&args[2], entry.value, entry.expires_at, ctx.now);
+    if is_list {
+        ks.signal_ready(&args[2]);
+    }
     Frame::Integer(1)
 }
 

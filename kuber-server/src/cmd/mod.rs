@@ -311,13 +311,23 @@ async fn run_blocking(
     };
     let mut deadline = None;
     let mut woken = false;
+    let mut waited_on: Vec<Bytes> = Vec::new();
     loop {
         let (keys, timeout_ms) = match attempt(session) {
             table::Blocking::Reply(reply) => {
+                if woken {
+                    // This client used a wake-up but may not have taken the data (e.g. BLMOVE to a
+                    // destination of the wrong type answers WRONGTYPE): let the next waiter look.
+                    let mut ks = session.region.lock();
+                    for key in &waited_on {
+                        ks.signal_ready(key);
+                    }
+                }
                 return finish_blocking(state, session, spec, args, reply);
             }
             table::Blocking::Wait { keys, timeout_ms } => (keys, timeout_ms),
         };
+        waited_on.clone_from(&keys);
         if deadline.is_none() {
             deadline = Some(
                 timeout_ms

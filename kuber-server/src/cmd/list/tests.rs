@@ -609,3 +609,43 @@ async fn blmove_waits_and_feeds_other_waiters() {
     assert_eq!(waiter.await.unwrap().1, "*2\r\n$1\r\nw\r\n$1\r\nv\r\n");
     assert_memory(&s);
 }
+
+#[tokio::test]
+async fn a_woken_client_that_fails_passes_the_element_on() {
+    // Redis's "BRPOPLPUSH with multiple blocked clients": the first waiter's destination has the
+    // wrong type, so it answers WRONGTYPE and the element goes to the second waiter.
+    let s = server();
+    let mut c = s.client(Role::User);
+    c.run("SET target1 nolist").await;
+    let first = spawn_run!(s.client(Role::User), "BRPOPLPUSH blist target1 0");
+    settle().await;
+    let second = spawn_run!(s.client(Role::User), "BRPOPLPUSH blist target2 0");
+    settle().await;
+    c.run("LPUSH blist foo").await;
+    let (_, reply) = tokio::time::timeout(Duration::from_secs(5), first)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(reply, WRONGTYPE);
+    let (_, reply) = tokio::time::timeout(Duration::from_secs(5), second)
+        .await
+        .expect("second waiter was woken")
+        .unwrap();
+    assert_eq!(reply, "$3\r\nfoo\r\n");
+    assert_eq!(c.run("LRANGE target2 0 -1").await, "*1\r\n$3\r\nfoo\r\n");
+}
+
+#[tokio::test]
+async fn a_list_renamed_into_place_serves_a_blocked_client() {
+    let s = server();
+    let mut c = s.client(Role::User);
+    let waiter = spawn_run!(s.client(Role::User), "BLPOP foo 0");
+    settle().await;
+    c.run("LPUSH bob abc def hij").await;
+    c.run("RENAME bob foo").await;
+    let (_, reply) = tokio::time::timeout(Duration::from_secs(5), waiter)
+        .await
+        .expect("woken")
+        .unwrap();
+    assert_eq!(reply, "*2\r\n$3\r\nfoo\r\n$3\r\nhij\r\n");
+}
