@@ -284,26 +284,45 @@ fn msetnx_impl(ctx: &mut Ctx<'_>, args: &[Bytes], only_new: bool) -> Frame {
         Frame::ok()
     }
 }
-
-pub(super) fn append(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
-    let limit = max_bulk(ctx);
+/// Read-modify-write of a string that keeps its TTL (APPEND, SETRANGE, SETBIT): `change` gets the
+/// current value (empty when the key is missing) and returns the new value to store, or `None` to
+/// leave the key untouched, with the reply.
+fn rewrite_str(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    change: impl FnOnce(&Bytes) -> Result<(Option<BytesMut>, Frame), Frame>,
+) -> Frame {
     let region = ctx.session.region.clone();
     let mut ks = region.lock();
-    let old = match current_str(&mut ks, &args[1], ctx.now) {
+    let old = match current_str(&mut ks, key, ctx.now) {
         Ok(old) => old,
         Err(e) => return e,
     };
     let existed = old.is_some();
     let old = old.map(|(v, _)| v).unwrap_or_default();
-    if old.len() + args[2].len() > limit {
-        return err(reply::TOO_BIG);
+    match change(&old) {
+        Ok((Some(value), reply)) => {
+            store_keep_ttl(ctx, &mut ks, key, existed, value.freeze());
+            reply
+        }
+        Ok((None, reply)) => reply,
+        Err(e) => e,
     }
-    let mut joined = BytesMut::with_capacity(old.len() + args[2].len());
-    joined.extend_from_slice(&old);
-    joined.extend_from_slice(&args[2]);
-    let len = joined.len();
-    store_keep_ttl(ctx, &mut ks, &args[1], existed, joined.freeze());
-    Frame::Integer(len as i64)
+}
+
+pub(super) fn append(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    let limit = max_bulk(ctx);
+    let tail = &args[2];
+    rewrite_str(ctx, &args[1], |old| {
+        if old.len() + tail.len() > limit {
+            return Err(err(reply::TOO_BIG));
+        }
+        let mut joined = BytesMut::with_capacity(old.len() + tail.len());
+        joined.extend_from_slice(old);
+        joined.extend_from_slice(tail);
+        let len = joined.len() as i64;
+        Ok((Some(joined), Frame::Integer(len)))
+    })
 }
 
 pub(super) fn strlen(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
@@ -345,7 +364,6 @@ pub(super) fn getrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     }
     Frame::Bulk(value.slice(start as usize..=end as usize))
 }
-
 pub(super) fn setrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     let offset = match int(&args[2]) {
         Ok(o) if o >= 0 => o as usize,
@@ -354,28 +372,21 @@ pub(super) fn setrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     };
     let patch = &args[3];
     let limit = max_bulk(ctx);
-    let region = ctx.session.region.clone();
-    let mut ks = region.lock();
-    let old = match current_str(&mut ks, &args[1], ctx.now) {
-        Ok(old) => old,
-        Err(e) => return e,
-    };
-    let existed = old.is_some();
-    let old = old.map(|(v, _)| v).unwrap_or_default();
-    if patch.is_empty() {
-        return Frame::Integer(old.len() as i64);
-    }
-    if offset.saturating_add(patch.len()) > limit {
-        return err(reply::TOO_BIG);
-    }
-    let mut value = BytesMut::from(&old[..]);
-    if value.len() < offset + patch.len() {
-        value.resize(offset + patch.len(), 0);
-    }
-    value[offset..offset + patch.len()].copy_from_slice(patch);
-    let len = value.len();
-    store_keep_ttl(ctx, &mut ks, &args[1], existed, value.freeze());
-    Frame::Integer(len as i64)
+    rewrite_str(ctx, &args[1], |old| {
+        if patch.is_empty() {
+            return Ok((None, Frame::Integer(old.len() as i64)));
+        }
+        if offset.saturating_add(patch.len()) > limit {
+            return Err(err(reply::TOO_BIG));
+        }
+        let mut value = BytesMut::from(&old[..]);
+        if value.len() < offset + patch.len() {
+            value.resize(offset + patch.len(), 0);
+        }
+        value[offset..offset + patch.len()].copy_from_slice(patch);
+        let len = value.len() as i64;
+        Ok((Some(value), Frame::Integer(len)))
+    })
 }
 
 fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], delta: i64) -> Frame {
@@ -470,26 +481,20 @@ pub(super) fn setbit(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         b"1" => true,
         _ => return err(reply::BIT_VALUE),
     };
-    let region = ctx.session.region.clone();
-    let mut ks = region.lock();
-    let old = match current_str(&mut ks, &args[1], ctx.now) {
-        Ok(old) => old,
-        Err(e) => return e,
-    };
-    let existed = old.is_some();
-    let (byte, mask) = (offset / 8, 0x80u8 >> (offset % 8));
-    let mut value = BytesMut::from(&old.map(|(v, _)| v).unwrap_or_default()[..]);
-    if value.len() <= byte {
-        value.resize(byte + 1, 0);
-    }
-    let previous = value[byte] & mask != 0;
-    if on {
-        value[byte] |= mask;
-    } else {
-        value[byte] &= !mask;
-    }
-    store_keep_ttl(ctx, &mut ks, &args[1], existed, value.freeze());
-    Frame::Integer(previous as i64)
+    rewrite_str(ctx, &args[1], |old| {
+        let (byte, mask) = (offset / 8, 0x80u8 >> (offset % 8));
+        let mut value = BytesMut::from(&old[..]);
+        if value.len() <= byte {
+            value.resize(byte + 1, 0);
+        }
+        let previous = value[byte] & mask != 0;
+        if on {
+            value[byte] |= mask;
+        } else {
+            value[byte] &= !mask;
+        }
+        Ok((Some(value), Frame::Integer(previous as i64)))
+    })
 }
 
 /// `GETBIT key offset`: 0 past the end or for a missing key.
