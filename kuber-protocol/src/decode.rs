@@ -308,6 +308,9 @@ pub(crate) fn find_crlf(
     match memchr::memchr(b'\r', rest) {
         None if rest.len() > max => Err(too_long),
         None => Ok(None),
+        // The limit is on the line, however it arrives: a line that is complete in one read is
+        // refused exactly when the same bytes arriving in pieces would be.
+        Some(i) if i > max => Err(too_long),
         Some(i) => match rest.get(i + 1).copied() {
             None => Ok(None),
             Some(b'\n') => Ok(Some(start + i)),

@@ -272,3 +272,28 @@ fn frame_strings_are_slices_of_the_buffer() {
         assert!(range.contains(&(s.as_ptr() as usize)), "copied");
     }
 }
+
+#[test]
+fn a_complete_line_over_the_limit_is_refused_like_a_partial_one() {
+    // Found by the chunking property test: "-1t\x4\r" with a 4-byte line limit was refused when
+    // it arrived in two reads but waited for more when it arrived at once.
+    let limits = Limits {
+        max_bulk_len: 4,
+        ..Limits::default()
+    };
+    let mut whole = BytesMut::from(&b"-1t\\x4\r"[..]);
+    assert_eq!(
+        decode_frame(&mut whole, &limits),
+        Err(DecodeError::TooBigLine)
+    );
+    let mut complete = BytesMut::from(&b"-12345\r\n"[..]);
+    assert_eq!(
+        decode_frame(&mut complete, &limits),
+        Err(DecodeError::TooBigLine)
+    );
+    let mut fits = BytesMut::from(&b"-1234\r\n"[..]);
+    assert_eq!(
+        decode_frame(&mut fits, &limits),
+        Ok(Some(Frame::Error("1234".into())))
+    );
+}
