@@ -109,7 +109,9 @@ async fn run(
                     let reply = protocol_error_reply(&error, session.identity.is_none());
                     tracing::debug!(peer = %handle.peer, %error, "protocol error; closing connection");
                     encode(&reply, session.protocol, &mut output);
-                    write_out(&mut stream, &output, &handle, shutdown).await?;
+                    if write_out(&mut stream, &output, &handle, shutdown).await? {
+                        linger_close(&mut stream).await;
+                    }
                     return Ok(());
                 }
             }
@@ -193,6 +195,35 @@ fn take_messages(session: &mut Session, first: Frame, output: &mut BytesMut) {
         }
         next = receiver.try_recv().ok();
     }
+}
+
+/// How long a connection closed for a protocol error keeps draining its peer's input.
+const LINGER: Duration = Duration::from_secs(2);
+/// The most a lingering connection reads (and discards) before it closes anyway.
+const LINGER_MAX_BYTES: usize = 4 << 20;
+
+/// Closes a connection whose peer may still be sending, without destroying the error reply.
+///
+/// Closing a socket with unread input makes the kernel answer with a reset, and a reset can
+/// discard the reply that is still in flight or unread at the peer — the client would see a dropped
+/// connection instead of `-ERR Protocol error`. So: send FIN after the reply, then read and discard
+/// the peer's input until it closes, [`LINGER`] passes or [`LINGER_MAX_BYTES`] have arrived (the
+/// "lingering close" web servers use).
+async fn linger_close(stream: &mut TcpStream) {
+    if stream.shutdown().await.is_err() {
+        return;
+    }
+    let drain = async {
+        let mut sink = vec![0u8; 64 * 1024];
+        let mut drained = 0usize;
+        while drained < LINGER_MAX_BYTES {
+            match stream.read(&mut sink).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => drained += n,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(LINGER, drain).await;
 }
 
 /// `-ERR Protocol error: …`, with Redis's wording for the limits that apply before AUTH.

@@ -49,6 +49,12 @@ class Relay:
             return "error"
 
     @staticmethod
+    async def discard(reader: asyncio.StreamReader):
+        """Read and drop everything until EOF."""
+        while await reader.read(CHUNK):
+            pass
+
+    @staticmethod
     def close(*writers: asyncio.StreamWriter):
         for w in writers:
             try:
@@ -94,10 +100,21 @@ class Relay:
                 await asyncio.wait_for(down, timeout=5)
             except asyncio.TimeoutError:
                 pass
-        # The server is done (or gone): flush what it said to the client, then close both sides.
-        self.close(client_w, server_w)
+        # The server is done (or gone).  If the client is still sending (a protocol-error test keeps
+        # writing until its writes fail), closing now would reset the connection and could discard
+        # the server's last reply before the client reads it.  So: FIN after that reply, discard the
+        # client's input until it closes (at most a few seconds), then close both sides.
         up.cancel()
         down.cancel()
+        await asyncio.gather(up, down, return_exceptions=True)
+        try:
+            await client_w.drain()
+            if client_w.can_write_eof():
+                client_w.write_eof()
+            await asyncio.wait_for(self.discard(client_r), timeout=2)
+        except (OSError, RuntimeError, asyncio.TimeoutError):
+            pass
+        self.close(client_w, server_w)
 
     async def main(self):
         server = await asyncio.start_server(self.handle, self.opts.listen_host, self.opts.listen_port,

@@ -397,3 +397,29 @@ async fn a_client_that_does_not_read_its_replies_does_not_delay_others() {
         .await;
     server.stop().await;
 }
+
+/// Redis's "protocol desync" tests: a client keeps writing an endless inline request and only reads
+/// after its writes fail. Closing with its input unread would reset the connection and could throw
+/// away the error reply still queued for sending; the server must send the reply and linger.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_still_writing_after_protocol_error_receives_the_error() {
+    let server = TestServer::start().await;
+    for attempt in 0..3 {
+        let mut c = server.raw().await;
+        c.send(b"\x00").await;
+        let chunk = [b'A'; 1024];
+        let written = c.write_until_refused(&chunk, 8 << 20).await;
+        // A reset would make the writes fail right after the 64 KiB inline limit; a lingering
+        // server keeps taking (and discarding) input for a while after its reply.
+        assert!(
+            written >= 1 << 20,
+            "attempt {attempt}: writes refused after only {written} bytes (reset, not a linger)"
+        );
+        let got = c.read_to_close().await;
+        assert_eq!(
+            show(&got),
+            show(b"-ERR Protocol error: too big inline request\r\n"),
+            "attempt {attempt}"
+        );
+    }
+}

@@ -321,6 +321,22 @@ impl Raw {
         }
     }
 
+    /// Writes `chunk` over and over without reading, as a naive client does, until a write fails
+    /// (the server closed) or `limit` bytes went out; returns how many bytes were written.
+    pub async fn write_until_refused(&mut self, chunk: &[u8], limit: usize) -> usize {
+        let mut written = 0;
+        while written < limit {
+            match tokio::time::timeout(TIMEOUT, self.stream.write_all(chunk)).await {
+                Ok(Ok(())) => written += chunk.len(),
+                Ok(Err(_)) => break,
+                Err(_) => panic!("write blocked for {TIMEOUT:?} after {written} bytes"),
+            }
+            // Give the server time to act between writes, as a line-at-a-time client does.
+            tokio::time::sleep(Duration::from_micros(200)).await;
+        }
+        written
+    }
+
     /// Reads until the server closes the connection (at most [`TIMEOUT`]).
     pub async fn read_to_close(&mut self) -> Vec<u8> {
         self.read_to_close_within(TIMEOUT).await
