@@ -8,6 +8,7 @@ pub mod cmd;
 pub mod config;
 pub mod connection;
 pub mod pubsub;
+pub mod query;
 pub mod server;
 pub mod session;
 pub mod state;
