@@ -46,6 +46,8 @@ mod path;
 mod pattern;
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
 
 use std::fmt;
