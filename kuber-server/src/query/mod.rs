@@ -29,8 +29,9 @@
 //!   member value). A condition holds when it holds for any reached value, so a missing field
 //!   fails everything — except `!=`, which is defined as "no reached value is `=`": a missing
 //!   field is `!=` anything, and `roles[*]!=admin` means "admin is not among the roles".
-//! - A path without `[*]` that reaches an array compares the array itself: only `=`/`!=` with a
-//!   list and `CONTAINS` can hold.
+//! - A path without `[*]` that reaches an array compares the array itself: `=` with a list and
+//!   `CONTAINS` can hold; `=` with a scalar, ranges, `IN`, `LIKE` and `~=` cannot (so `!=` with a
+//!   scalar does: `roles!=admin` is true for `["admin"]`, use `roles[*]!=admin`).
 //! - Keywords are case-insensitive and need whitespace on both sides. Quoted text understands
 //!   `\"`, `\'` and `\\`; any other backslash is kept as written.
 //!

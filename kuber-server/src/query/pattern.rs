@@ -131,6 +131,8 @@ fn like_match(tokens: &[LikeToken], text: &str) -> bool {
     let mut backtrack: Option<(usize, usize)> = None;
     while let Some(c) = text[t..].chars().next() {
         match tokens.get(p) {
+            // A trailing `%` takes whatever is left.
+            Some(LikeToken::Any) if p + 1 == tokens.len() => return true,
             Some(LikeToken::Any) => {
                 backtrack = Some((p + 1, t));
                 p += 1;

@@ -214,6 +214,8 @@ fn whole_arrays_against_lists() {
     assert!(m("empty = [ ]"));
     assert!(m("matrix[0]=[1|2]"));
     assert!(!m("age=[36]"));
+    assert!(m("roles!=admin"));
+    assert!(!m("roles[*]!=admin"));
     // Only =, != with a list and CONTAINS see a whole array.
     for q in ["roles>a", "roles LIKE '%'", "roles ~= a", "roles=admin"] {
         assert!(!m(q), "{q}");
@@ -418,24 +420,24 @@ fn display_is_canonical_and_parses_back() {
 }
 
 #[test]
-fn scans_allocate_nothing_per_document_and_stay_fast() {
-    // The release-mode figure is what matters (a full scan of 100,000 documents under 25 ms);
-    // this debug-mode run only guards against an accidental quadratic or per-call compile.
-    let query = parse(
-        "age>30,name LIKE 'A%',roles CONTAINS admin,items[*].price>=10,zip ~= '^0',city!=Paris",
-    )
-    .unwrap();
+fn scans_stay_fast() {
+    // The release-mode figure is what matters (a full scan of 100,000 documents under 25 ms); this
+    // debug-mode run guards against an accidental quadratic or a per-call compile, and reports.
     let doc = doc();
-    let start = std::time::Instant::now();
-    let mut hits = 0;
-    for _ in 0..10_000 {
-        hits += usize::from(query.matches(&doc));
-    }
-    assert_eq!(hits, 10_000);
-    let per_doc = start.elapsed() / 10_000;
-    eprintln!("query scan (debug build): {per_doc:?} per document");
-    assert!(
-        per_doc < std::time::Duration::from_micros(200),
-        "{per_doc:?}"
+    let per_doc = |query: &str| {
+        let query = parse(query).unwrap();
+        let start = std::time::Instant::now();
+        let mut hits = 0;
+        for _ in 0..10_000 {
+            hits += usize::from(query.matches(std::hint::black_box(&doc)));
+        }
+        assert_eq!(hits, 10_000);
+        start.elapsed() / 10_000
+    };
+    let one = per_doc("age>30");
+    let six = per_doc(
+        "age>30,name LIKE 'A%',roles CONTAINS admin,items[*].price>=10,zip ~= '^0',city!=Paris",
     );
+    eprintln!("query scan (debug build): {one:?} per document for 1 condition, {six:?} for 6");
+    assert!(six < std::time::Duration::from_micros(200), "{six:?}");
 }
