@@ -24,6 +24,10 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(path) = FieldPath::parse(text) {
         let canonical = path.canonical();
-        assert_eq!(FieldPath::parse(&canonical).as_ref(), Ok(&path), "{canonical}");
+        assert_eq!(
+            FieldPath::parse(&canonical).as_ref(),
+            Ok(&path),
+            "{canonical}"
+        );
     }
 });
