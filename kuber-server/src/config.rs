@@ -83,7 +83,7 @@ pub struct SecurityConfig {
 }
 
 /// `kuber.cache`
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct CacheConfig {
     /// Bytes of keys and values before eviction; 0 = unlimited.
@@ -92,6 +92,21 @@ pub struct CacheConfig {
     pub max_entries_per_region: u64,
     /// TTL in seconds for new regions' writes that give none; 0 = none.
     pub default_ttl_seconds: u64,
+    /// Largest JSON document text `JSET`/`JUPDATE` accept, in bytes.
+    pub max_json_document_bytes: u64,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        Self {
+            max_memory: 0,
+            max_entries_per_region: 0,
+            default_ttl_seconds: 0,
+            // Large enough for any document a cache should hold, small enough that one request
+            // cannot make the server parse hundreds of megabytes.
+            max_json_document_bytes: 16 << 20,
+        }
+    }
 }
 
 /// Persistence backends.

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cmd;
 pub mod config;
 pub mod connection;
+pub mod json;
 pub mod pubsub;
 pub mod query;
 pub mod server;

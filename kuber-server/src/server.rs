@@ -30,6 +30,9 @@ pub enum ServerError {
     /// Users file problems.
     #[error(transparent)]
     Auth(#[from] AuthError),
+    /// The JSON index definitions file could not be applied.
+    #[error("JSON indexes: {0}")]
+    JsonIndexes(String),
     /// Binding the listener failed.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -63,6 +66,16 @@ impl Server {
             default_ttl_seconds: cache.default_ttl_seconds,
         };
         let store = Arc::new(Store::new(limits, clock));
+        let index_file = config
+            .kuber
+            .server
+            .data_dir
+            .join(crate::json::definitions::FILE_NAME);
+        let indexes = crate::json::definitions::load(&store, &index_file)
+            .map_err(ServerError::JsonIndexes)?;
+        if indexes > 0 {
+            tracing::info!(indexes, file = %index_file.display(), "JSON indexes rebuilt");
+        }
         let addr = format!("{}:{}", config.kuber.server.bind, config.kuber.server.port);
         let listener = TcpListener::bind(&addr)
             .await
@@ -74,6 +87,7 @@ impl Server {
             .local_addr()
             .map_err(|source| ServerError::Bind { addr, source })?;
         let state = Arc::new(ServerState::new(config, store, Arc::new(auth)));
+        let _ = state.json_index_file.set(index_file);
         state
             .port
             .store(local_addr.port() as u64, Ordering::Relaxed);

@@ -69,6 +69,9 @@ pub struct ServerState {
     pub exec_gate: parking_lot::RwLock<()>,
     /// Publish/subscribe.
     pub pubsub: crate::pubsub::PubSub,
+    /// Where JSON index definitions are saved; set by a server that owns a data directory (unit
+    /// tests run without one and save nothing).
+    pub json_index_file: std::sync::OnceLock<std::path::PathBuf>,
     shutdown: watch::Sender<bool>,
 }
 
@@ -95,7 +98,18 @@ impl ServerState {
             port: AtomicU64::new(0),
             exec_gate: parking_lot::RwLock::new(()),
             pubsub,
+            json_index_file: std::sync::OnceLock::new(),
             shutdown: watch::channel(false).0,
+        }
+    }
+
+    /// Saves the JSON index definitions after a change, when this server has a data directory. A
+    /// failure is logged: the index works now but will be missing after a restart.
+    pub fn save_json_indexes(&self) {
+        if let Some(path) = self.json_index_file.get()
+            && let Err(e) = crate::json::definitions::save(&self.store, path)
+        {
+            tracing::warn!(path = %path.display(), error = %e, "cannot save JSON index definitions");
         }
     }
 

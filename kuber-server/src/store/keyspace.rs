@@ -17,6 +17,8 @@ use rand::Rng;
 use std::hash::BuildHasher;
 
 use super::value::{Entry, Value};
+use crate::json::index::{IndexError, IndexKind, JsonCatalog};
+use crate::query::FieldPath;
 
 /// Slots a new keyspace starts with.
 const INITIAL_SLOTS: usize = 16;
@@ -65,6 +67,8 @@ struct Books {
     /// someone subscribes to `__kuber__` channels.
     events: Vec<(&'static str, Bytes)>,
     events_enabled: Arc<std::sync::atomic::AtomicBool>,
+    /// JSON secondary indexes, told about every document that arrives or leaves.
+    json: JsonCatalog,
 }
 
 impl Books {
@@ -91,9 +95,27 @@ impl Books {
         }
     }
 
+    /// Keeps the JSON indexes current when the value under `key` changes from `old` to `new`.
+    fn reindex_json(&mut self, key: &Bytes, old: Option<&Value>, new: &Value) {
+        if self.json.is_empty() {
+            return;
+        }
+        if let Some(Value::Json(doc)) = old {
+            self.json.remove(key, doc.value());
+        }
+        if let Value::Json(doc) = new {
+            self.json.insert(key, doc.value());
+        }
+    }
+
     /// Bookkeeping for an entry that left the table.
     fn forget(&mut self, entry: &Entry) {
         self.len -= 1;
+        if let Value::Json(doc) = &entry.value
+            && !self.json.is_empty()
+        {
+            self.json.remove(&entry.key, doc.value());
+        }
         if let Some(at) = entry.expires_at {
             self.expiries.remove(&(at, entry.key.clone()));
         }
@@ -162,6 +184,7 @@ impl Keyspace {
                 global_memory,
                 events: Vec::new(),
                 events_enabled: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+                json: JsonCatalog::default(),
             },
             max_entries,
             stats: RegionStats::default(),
@@ -391,6 +414,8 @@ impl Keyspace {
                 old_size = entry.memory_bytes();
                 let was_live = entry.expires_at.is_none_or(|at| at > now);
                 let previous = std::mem::replace(&mut entry.value, value);
+                self.books
+                    .reindex_json(&entry.key, Some(&previous), &entry.value);
                 let old_expiry = std::mem::replace(&mut entry.expires_at, expires_at);
                 entry.last_access = now;
                 entry.accesses = entry.accesses.saturating_add(1);
@@ -415,6 +440,7 @@ impl Keyspace {
                 if let Some(at) = expires_at {
                     self.books.expiries.insert((at, entry.key.clone()));
                 }
+                self.books.reindex_json(&entry.key, None, &entry.value);
                 vacant.insert(entry);
                 self.books.len += 1;
                 None
@@ -442,7 +468,9 @@ impl Keyspace {
             return false;
         };
         let old_size = entry.memory_bytes();
-        entry.value = value;
+        let previous = std::mem::replace(&mut entry.value, value);
+        self.books
+            .reindex_json(&entry.key, Some(&previous), &entry.value);
         entry.last_access = now;
         let new_size = entry.memory_bytes();
         self.stats.sets += 1;
@@ -519,6 +547,7 @@ impl Keyspace {
         self.slots = (0..INITIAL_SLOTS).map(|_| HashTable::new()).collect();
         self.books.len = 0;
         self.books.expiries.clear();
+        self.books.json.clear_entries();
         self.books.account(-freed);
     }
 
@@ -661,6 +690,61 @@ impl Keyspace {
     /// Iterates live entries (not expired at `now`).
     pub fn iter_live(&self, now: u64) -> impl Iterator<Item = &Entry> {
         self.slots
+            .iter()
+            .flat_map(|t| t.iter())
+            .filter(move |e| e.expires_at.is_none_or(|at| at > now))
+    }
+
+    /// The live entry for `key` without touching anything (searches read many entries under a
+    /// shared borrow; an expired entry is skipped here and removed by whoever writes next).
+    pub fn live_entry(&self, key: &[u8], now: u64) -> Option<&Entry> {
+        let hash = self.hash(key);
+        self.slots[self.slot_index(hash)]
+            .find(hash, |e| e.key.as_ref() == key)
+            .filter(|e| e.expires_at.is_none_or(|at| at > now))
+    }
+
+    /// The JSON indexes of this keyspace.
+    pub fn json_catalog(&self) -> &JsonCatalog {
+        &self.books.json
+    }
+
+    /// Creates a JSON index and fills it from the documents stored now (expired ones included: they
+    /// leave the index when they are removed, and searches skip them until then).
+    pub fn create_json_index(
+        &mut self,
+        name: &str,
+        path: FieldPath,
+        kind: IndexKind,
+    ) -> Result<(), IndexError> {
+        let docs = self
+            .slots
+            .iter()
+            .flat_map(|t| t.iter())
+            .filter_map(|e| match &e.value {
+                Value::Json(doc) => Some((&e.key, doc.value())),
+                _ => None,
+            });
+        self.books.json.create(name, path, kind, docs)
+    }
+
+    /// Drops a JSON index; false when there is none of that name.
+    pub fn drop_json_index(&mut self, name: &str) -> bool {
+        self.books.json.drop_index(name)
+    }
+
+    /// Number of hash-table slots, for splitting a full scan into parts.
+    pub fn slot_count(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// The live entries of the slots in `slots` (a part of a full scan).
+    pub fn iter_live_slots(
+        &self,
+        slots: std::ops::Range<usize>,
+        now: u64,
+    ) -> impl Iterator<Item = &Entry> {
+        self.slots[slots]
             .iter()
             .flat_map(|t| t.iter())
             .filter(move |e| e.expires_at.is_none_or(|at| at > now))

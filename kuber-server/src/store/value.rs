@@ -6,6 +6,7 @@ use bytes::Bytes;
 use hashbrown::{HashMap, HashSet};
 
 use super::zset::ZSet;
+use crate::json::JsonDoc;
 
 /// Fixed per-entry bookkeeping cost counted against memory limits, on top of key and value bytes:
 /// the hash-table slot, the entry struct and the allocator's rounding, measured roughly.
@@ -22,7 +23,7 @@ pub const fn element_cost(len: usize) -> usize {
 }
 
 /// A typed value. Each Redis type gets one variant; commands of another type answer `WRONGTYPE`.
-/// JSON documents join as a `Json` variant, so that [`Value::type_name`], [`Value::memory_bytes`]
+/// JSON documents are the `Json` variant, so that [`Value::type_name`], [`Value::memory_bytes`]
 /// and the persistence encoding stay one `match`. An empty collection is never stored: commands
 /// remove the key when they empty it, as Redis does.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,6 +38,8 @@ pub enum Value {
     Set(HashSet<Bytes>),
     /// Members ordered by score (Redis `zset`).
     ZSet(ZSet),
+    /// A JSON document (Kuber's `json` type, SPEC §5).
+    Json(JsonDoc),
 }
 
 impl Value {
@@ -48,6 +51,7 @@ impl Value {
             Value::List(_) => "list",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
+            Value::Json(_) => "json",
         }
     }
 
@@ -62,6 +66,7 @@ impl Value {
             Value::List(l) => l.iter().map(|e| element_cost(e.len())).sum(),
             Value::Set(s) => s.iter().map(|e| element_cost(e.len())).sum(),
             Value::ZSet(z) => z.memory_bytes(),
+            Value::Json(doc) => doc.memory_bytes(),
         }
     }
 
@@ -108,6 +113,7 @@ impl Value {
                     "skiplist"
                 }
             }
+            Value::Json(_) => "json",
         }
     }
 }
