@@ -21,6 +21,7 @@ macro_rules! cmd {
 pub mod args;
 mod connection;
 mod hash;
+mod json;
 mod keys;
 mod list;
 mod pubsub;

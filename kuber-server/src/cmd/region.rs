@@ -80,7 +80,10 @@ pub(super) fn rcreate(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
 
 pub(super) fn rdrop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     match ctx.state.store.drop_region(&text(&args[1])) {
-        Ok(()) => Frame::ok(),
+        Ok(()) => {
+            ctx.state.save_json_indexes();
+            Frame::ok()
+        }
         Err(e) => store_error(e),
     }
 }

@@ -8,7 +8,9 @@ use hashbrown::HashMap;
 use kuber_protocol::Frame;
 
 use super::Ctx;
-use super::{connection, hash, keys, list, pubsub, region, server, set, string, transaction, zset};
+use super::{
+    connection, hash, json, keys, list, pubsub, region, server, set, string, transaction, zset,
+};
 
 /// A synchronous command handler: reads arguments (including the command name at index 0),
 /// acts on the store and session, returns the reply.
@@ -924,6 +926,7 @@ static FAMILIES: &[&[CommandSpec]] = &[
     list::COMMANDS,
     set::COMMANDS,
     zset::COMMANDS,
+    json::COMMANDS,
 ];
 
 /// Every command Kuber knows, in table order.
@@ -992,6 +995,7 @@ mod coverage {
             include_str!("list/tests.rs"),
             include_str!("set/tests.rs"),
             include_str!("zset/tests.rs"),
+            include_str!("json/tests.rs"),
             include_str!("transaction.rs"),
             include_str!("pubsub.rs"),
         ]
