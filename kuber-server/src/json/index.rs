@@ -88,48 +88,62 @@ impl JsonIndex {
         }
     }
 
-    /// The distinct indexable values of `doc` at this index's path.
-    fn values_of(&self, doc: &Json) -> Vec<IndexKey> {
-        let mut found = Vec::new();
-        self.path.resolve(doc, &mut found);
-        let mut keys: Vec<IndexKey> = found.into_iter().filter_map(IndexKey::from_json).collect();
-        keys.sort_unstable();
-        keys.dedup();
-        keys
-    }
-
+    /// Adds `key` under every indexable value `doc` has at this index's path. A value reached twice
+    /// (`roles[*]` holding "a" twice) is a set insert that changes nothing the second time.
     fn insert(&mut self, key: &Bytes, doc: &Json) {
-        for value in self.values_of(doc) {
-            let set = match &mut self.postings {
-                Postings::Hash(map) => map.entry(value).or_default(),
-                Postings::Sorted(map) => map.entry(value).or_default(),
-            };
-            if set.insert(key.clone()) {
-                self.entries += 1;
+        let JsonIndex {
+            path,
+            postings,
+            entries,
+            ..
+        } = self;
+        path.any(doc, &mut |value| {
+            if let Some(value) = IndexKey::from_json(value) {
+                let set = match postings {
+                    Postings::Hash(map) => map.entry(value).or_default(),
+                    Postings::Sorted(map) => map.entry(value).or_default(),
+                };
+                if set.insert(key.clone()) {
+                    *entries += 1;
+                }
             }
-        }
+            false // visit every value
+        });
     }
 
+    /// Removes `key` from under every value `doc` has at this index's path.
     fn remove(&mut self, key: &Bytes, doc: &Json) {
-        for value in self.values_of(doc) {
-            let emptied = match &mut self.postings {
+        let JsonIndex {
+            path,
+            postings,
+            entries,
+            ..
+        } = self;
+        path.any(doc, &mut |value| {
+            let Some(value) = IndexKey::from_json(value) else {
+                return false;
+            };
+            let removal = match postings {
                 Postings::Hash(map) => remove_posting(map.get_mut(&value), key),
                 Postings::Sorted(map) => remove_posting(map.get_mut(&value), key),
             };
-            match emptied {
-                Removal::Absent => continue,
-                Removal::Removed => {}
-                Removal::Emptied => match &mut self.postings {
-                    Postings::Hash(map) => {
-                        map.remove(&value);
+            match removal {
+                Removal::Absent => {}
+                Removal::Removed => *entries -= 1,
+                Removal::Emptied => {
+                    *entries -= 1;
+                    match postings {
+                        Postings::Hash(map) => {
+                            map.remove(&value);
+                        }
+                        Postings::Sorted(map) => {
+                            map.remove(&value);
+                        }
                     }
-                    Postings::Sorted(map) => {
-                        map.remove(&value);
-                    }
-                },
+                }
             }
-            self.entries -= 1;
-        }
+            false
+        });
     }
 
     fn clear(&mut self) {
