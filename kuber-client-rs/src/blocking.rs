@@ -150,3 +150,68 @@ impl KuberClient {
         fn repl_info(&self) -> Value;
     }
 }
+
+/// The blocking REST client: [`crate::KuberRestClient`] with every method waiting for its result.
+#[derive(Clone, Debug)]
+pub struct KuberRestClient {
+    inner: crate::KuberRestClient,
+}
+
+impl KuberRestClient {
+    /// See [`crate::KuberRestClient::new`]; no I/O happens here.
+    pub fn new(
+        host: impl Into<String>,
+        port: u16,
+        username: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Result<KuberRestClient> {
+        KuberRestClient::with_config(ClientConfig::new(host, port, username, password))
+    }
+
+    /// See [`crate::KuberRestClient::with_config`].
+    pub fn with_config(config: ClientConfig) -> Result<KuberRestClient> {
+        config.validate()?;
+        // reqwest's client must be built inside a runtime context to bind its timers there.
+        let _guard = runtime().enter();
+        Ok(KuberRestClient {
+            inner: crate::KuberRestClient::with_config(config)?,
+        })
+    }
+
+    /// The async client underneath.
+    pub fn as_async(&self) -> &crate::KuberRestClient {
+        &self.inner
+    }
+
+    blocking_methods! {
+        fn ping(&self) -> Value;
+        fn info(&self) -> Value;
+        fn status(&self) -> Value;
+        fn stats(&self) -> Value;
+        fn list_regions(&self) -> Value;
+        fn region_info(&self, name: &str) -> Value;
+        fn create_region(&self, name: &str, options: &RegionOptions) -> Value;
+        fn delete_region(&self, name: &str) -> Value;
+        fn purge_region(&self, name: &str) -> Value;
+        fn get(&self, key: &str, region: Option<&str>) -> Option<crate::RestEntry>;
+        fn set(&self, key: &str, value: &str, ttl_seconds: Option<u64>, region: Option<&str>) -> Value;
+        fn delete(&self, key: &str, region: Option<&str>) -> bool;
+        fn keys(&self, pattern: Option<&str>, cursor: Option<&str>, count: Option<u64>, region: Option<&str>) -> Value;
+        fn mget(&self, keys: &[&str], region: Option<&str>) -> Vec<Value>;
+        fn mset(&self, entries: &[(&str, &str)], ttl_seconds: Option<u64>, region: Option<&str>) -> Value;
+        fn ttl(&self, key: &str, region: Option<&str>) -> Value;
+        fn expire(&self, key: &str, seconds: i64, region: Option<&str>) -> Value;
+        fn persist(&self, key: &str, region: Option<&str>) -> Value;
+        fn hgetall(&self, key: &str, region: Option<&str>) -> Value;
+        fn hget(&self, key: &str, field: &str, region: Option<&str>) -> Option<Value>;
+        fn hset(&self, key: &str, field: &str, value: &str, region: Option<&str>) -> Value;
+        fn hdel(&self, key: &str, field: &str, region: Option<&str>) -> Value;
+        fn json_get(&self, key: &str, path: Option<&str>, region: Option<&str>) -> Option<Value>;
+        fn json_set(&self, key: &str, value: &Value, ttl_seconds: Option<u64>, region: Option<&str>) -> Value;
+        fn json_update(&self, key: &str, patch: &Value, region: Option<&str>) -> Value;
+        fn json_delete(&self, key: &str, path: Option<&str>, region: Option<&str>) -> Value;
+        fn json_search(&self, query: &str, limit: Option<u64>, cursor: Option<&str>, region: Option<&str>) -> Value;
+        fn bulk_import(&self, entries: &[Value], region: Option<&str>) -> Value;
+        fn bulk_export(&self, pattern: Option<&str>, region: Option<&str>) -> Vec<Value>;
+    }
+}

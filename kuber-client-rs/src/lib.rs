@@ -21,6 +21,7 @@ mod connection;
 mod error;
 mod pool;
 mod reply;
+mod rest;
 
 pub use client::{KuberClient, Pipeline};
 pub use commands::{KeyInfo, Page, RegionOptions};
@@ -29,3 +30,4 @@ pub use connection::Command;
 pub use error::{Error, ErrorKind, Result};
 pub use kuber_protocol::Frame;
 pub use reply::frame_to_json;
+pub use rest::{KuberRestClient, RestEntry};

@@ -19,10 +19,11 @@ from kuber._errors import (
     KuberTimeoutError,
     KuberWrongTypeError,
 )
-from kuber._kuber import KuberRedisClient, Pipeline, __version__
+from kuber._kuber import KuberRedisClient, KuberRestClient, Pipeline, __version__
 
 __all__ = [
     "KuberRedisClient",
+    "KuberRestClient",
     "Pipeline",
     "KuberError",
     "KuberConnectionError",

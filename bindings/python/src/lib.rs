@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
 mod redis;
+mod rest;
 
 /// The exception class name for each kind, as defined in `kuber/_errors.py`.
 fn class_name(kind: ErrorKind) -> &'static str {
@@ -175,6 +176,7 @@ pub(crate) fn tuple_args(t: &Bound<'_, PyTuple>) -> PyResult<Vec<Vec<u8>>> {
 fn _kuber(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<redis::RedisClient>()?;
     m.add_class::<redis::Pipeline>()?;
+    m.add_class::<rest::RestClient>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
