@@ -18,7 +18,7 @@ use jni::EnvUnowned;
 use jni::errors::ThrowRuntimeExAndDefault;
 use jni::objects::{JByteArray, JClass};
 use jni::sys::jlong;
-use kuber_client::blocking::KuberClient;
+use kuber_client::blocking::{KuberClient, KuberRestClient};
 use kuber_client::{ClientConfig, Error, ErrorKind, RegionOptions};
 
 mod ops;
@@ -27,7 +27,18 @@ mod wire;
 use wire::{Reply, Request};
 
 static CLIENTS: LazyLock<RwLock<HashMap<i64, Arc<KuberClient>>>> = LazyLock::new(Default::default);
+static REST_CLIENTS: LazyLock<RwLock<HashMap<i64, Arc<KuberRestClient>>>> =
+    LazyLock::new(Default::default);
 static NEXT_HANDLE: AtomicI64 = AtomicI64::new(1);
+
+fn rest_client(handle: i64) -> Result<Arc<KuberRestClient>, Error> {
+    REST_CLIENTS
+        .read()
+        .unwrap()
+        .get(&handle)
+        .cloned()
+        .ok_or_else(|| Error::new(ErrorKind::Connection, "client is closed"))
+}
 
 fn client(handle: i64) -> Result<Arc<KuberClient>, Error> {
     CLIENTS
@@ -68,6 +79,7 @@ fn decode(bytes: &[u8]) -> Result<Request, Error> {
 }
 
 fn open(req: Request) -> Result<Reply, Error> {
+    let rest = req.op == "openRest";
     let a = ops::Args(req.args);
     let mut config = ClientConfig::new(
         a.string(0)?,
@@ -86,9 +98,17 @@ fn open(req: Request) -> Result<Reply, Error> {
     if let Some(region) = req.region {
         config.region = region;
     }
-    let c = KuberClient::with_config(config)?;
+    if let Some(tls) = a.opt_string(6)? {
+        config.tls = tls == "true";
+    }
     let handle = NEXT_HANDLE.fetch_add(1, Ordering::Relaxed);
-    CLIENTS.write().unwrap().insert(handle, Arc::new(c));
+    if rest {
+        let c = KuberRestClient::with_config(config)?;
+        REST_CLIENTS.write().unwrap().insert(handle, Arc::new(c));
+    } else {
+        let c = KuberClient::with_config(config)?;
+        CLIENTS.write().unwrap().insert(handle, Arc::new(c));
+    }
     Ok(Reply::Int(handle))
 }
 
@@ -127,8 +147,12 @@ pub extern "system" fn Java_com_kuber_client_Native_invoke<'local>(
             let bytes = env.convert_byte_array(&request)?;
             let out = guarded(|| {
                 let req = decode(&bytes)?;
-                let c = client(handle)?;
-                ops::dispatch(&c, req)
+                if let Some(op) = req.op.strip_prefix("rest.") {
+                    let op = op.to_owned();
+                    ops::dispatch_rest(&*rest_client(handle)?, &op, req)
+                } else {
+                    ops::dispatch(&*client(handle)?, req)
+                }
             });
             env.byte_array_from_slice(&out)
         })
@@ -150,6 +174,7 @@ pub extern "system" fn Java_com_kuber_client_Native_close<'local>(
             if let Some(c) = CLIENTS.write().unwrap().remove(&handle) {
                 c.close();
             }
+            REST_CLIENTS.write().unwrap().remove(&handle);
             Ok(())
         })
         .resolve::<ThrowRuntimeExAndDefault>()

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use kuber_client::blocking::KuberClient;
+use kuber_client::blocking::{KuberClient, KuberRestClient};
 use kuber_client::{Error, ErrorKind, Frame};
 
 use crate::wire::{Reply, Request};
@@ -245,5 +245,95 @@ pub(crate) fn dispatch(c: &KuberClient, req: Request) -> Result<Reply, Error> {
         }
         "debugPanic" => panic!("debugPanic requested by the test suite"),
         other => return Err(bad(format!("unknown operation {other}"))),
+    })
+}
+
+fn parse_json(text: &str) -> Result<serde_json::Value, Error> {
+    serde_json::from_str(text)
+        .map_err(|e| Error::new(ErrorKind::Config, format!("not valid JSON: {e}")))
+}
+
+/// The REST operations (`rest.<name>`); every reply is JSON text, or null for a 404 read.
+pub(crate) fn dispatch_rest(c: &KuberRestClient, op: &str, req: Request) -> Result<Reply, Error> {
+    let a = Args(req.args);
+    let r = req.region.as_deref();
+    let opt_json = |v: Option<serde_json::Value>| v.map_or(Reply::Null, json);
+    Ok(match op {
+        "ping" => json(c.ping()?),
+        "info" => json(c.info()?),
+        "status" => json(c.status()?),
+        "stats" => json(c.stats()?),
+        "listRegions" => json(c.list_regions()?),
+        "regionInfo" => json(c.region_info(&a.string(0)?)?),
+        "createRegion" => {
+            let opts = crate::region_options(a.opt_string(1)?, a.opt_u64(2)?, a.opt_u64(3)?);
+            json(c.create_region(&a.string(0)?, &opts)?)
+        }
+        "deleteRegion" => json(c.delete_region(&a.string(0)?)?),
+        "purgeRegion" => json(c.purge_region(&a.string(0)?)?),
+        "get" => match c.get(&a.string(0)?, r)? {
+            None => Reply::Null,
+            Some(e) => json(
+                serde_json::json!({"key": e.key, "value": e.value, "type": e.key_type, "ttl": e.ttl}),
+            ),
+        },
+        "set" => json(c.set(&a.string(0)?, &a.string(1)?, a.opt_u64(2)?, r)?),
+        "delete" => Reply::Bool(c.delete(&a.string(0)?, r)?),
+        "keys" => json(c.keys(
+            a.opt_string(0)?.as_deref(),
+            a.opt_string(1)?.as_deref(),
+            a.opt_u64(2)?,
+            r,
+        )?),
+        "mget" => {
+            let keys: Vec<String> = (0..a.0.len())
+                .map(|i| a.string(i))
+                .collect::<Result<_, _>>()?;
+            let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+            json(serde_json::Value::Array(c.mget(&refs, r)?))
+        }
+        "mset" => {
+            // Item 0: ttl or null; then key, value pairs.
+            let items: Vec<String> = (1..a.0.len())
+                .map(|i| a.string(i))
+                .collect::<Result<_, _>>()?;
+            let pairs: Vec<(&str, &str)> = items
+                .chunks(2)
+                .map(|p| (p[0].as_str(), p[1].as_str()))
+                .collect();
+            json(c.mset(&pairs, a.opt_u64(0)?, r)?)
+        }
+        "ttl" => json(c.ttl(&a.string(0)?, r)?),
+        "expire" => json(c.expire(&a.string(0)?, a.i64(1)?, r)?),
+        "persist" => json(c.persist(&a.string(0)?, r)?),
+        "hgetall" => json(c.hgetall(&a.string(0)?, r)?),
+        "hget" => opt_json(c.hget(&a.string(0)?, &a.string(1)?, r)?),
+        "hset" => json(c.hset(&a.string(0)?, &a.string(1)?, &a.string(2)?, r)?),
+        "hdel" => json(c.hdel(&a.string(0)?, &a.string(1)?, r)?),
+        "jsonGet" => opt_json(c.json_get(&a.string(0)?, a.opt_string(1)?.as_deref(), r)?),
+        "jsonSet" => {
+            json(c.json_set(&a.string(0)?, &parse_json(&a.string(1)?)?, a.opt_u64(2)?, r)?)
+        }
+        "jsonUpdate" => json(c.json_update(&a.string(0)?, &parse_json(&a.string(1)?)?, r)?),
+        "jsonDelete" => json(c.json_delete(&a.string(0)?, a.opt_string(1)?.as_deref(), r)?),
+        "jsonSearch" => {
+            json(c.json_search(&a.string(0)?, a.opt_u64(1)?, a.opt_string(2)?.as_deref(), r)?)
+        }
+        "bulkImport" => {
+            let entries = match parse_json(&a.string(0)?)? {
+                serde_json::Value::Array(items) => items,
+                _ => {
+                    return Err(Error::new(
+                        ErrorKind::Config,
+                        "entries must be a JSON array",
+                    ));
+                }
+            };
+            json(c.bulk_import(&entries, r)?)
+        }
+        "bulkExport" => json(serde_json::Value::Array(
+            c.bulk_export(a.opt_string(0)?.as_deref(), r)?,
+        )),
+        other => return Err(bad(format!("unknown REST operation {other}"))),
     })
 }
