@@ -15,13 +15,17 @@ use crate::commands::{KeyInfo, Page, RegionOptions};
 use crate::config::ClientConfig;
 use crate::error::Result;
 
-/// The runtime shared by all blocking clients: two worker threads, started on first use.
+/// The runtime shared by all blocking clients, started on first use.
+///
+/// It is a current-thread runtime driven by the threads that wait in [`block_on`]: a lone caller
+/// polls the socket itself, so a round trip costs one wake-up (the reply arriving) instead of two
+/// (a worker thread waking, then waking the caller), which is what a blocking client's latency is
+/// made of. With several callers, one drives the I/O driver and hands it on; the others are woken
+/// when their reply is in.
 pub fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("kuber-client")
+        tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("cannot start the kuber-client runtime")
