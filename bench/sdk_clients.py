@@ -46,31 +46,32 @@ def piped(c, prefix, op):
         p.execute()
 
 
-def measure(fn) -> float:
-    rates = []
-    for _ in range(REPS):
-        t = time.perf_counter()
-        fn()
-        rates.append(N / (time.perf_counter() - t))
-    return statistics.median(rates)
-
-
 def main() -> None:
     clients = {
         "kuber (Python SDK)": kuber.KuberRedisClient(HOST, PORT, username=USER, password=PASSWORD),
         "redis-py " + redis.__version__: redis.Redis(host=HOST, port=PORT, username=USER, password=PASSWORD),
     }
-    for name, c in clients.items():
-        prefix = "py-" + name.split()[0]
-        tests = {
-            "SET, 1 thread": lambda: single_set(c, prefix),
-            "GET, 1 thread": lambda: single_get(c, prefix),
-            f"SET, pipelined x{BATCH}": lambda: piped(c, prefix, "set"),
-            f"GET, pipelined x{BATCH}": lambda: piped(c, prefix, "get"),
-        }
-        for test, fn in tests.items():
-            fn()  # warm-up run: connections, key creation
-            print(json.dumps({"lang": "Python", "client": name, "test": test, "ops_per_sec": round(measure(fn))}), flush=True)
+    tests = {
+        "SET, 1 thread": lambda c, p: single_set(c, p),
+        "GET, 1 thread": lambda c, p: single_get(c, p),
+        f"SET, pipelined x{BATCH}": lambda c, p: piped(c, p, "set"),
+        f"GET, pipelined x{BATCH}": lambda c, p: piped(c, p, "get"),
+    }
+    for test, fn in tests.items():
+        # The clients take turns within each repetition, so a change in machine load during the
+        # run affects both alike.
+        rates: dict[str, list[float]] = {name: [] for name in clients}
+        for rep in range(REPS + 1):
+            for name, c in clients.items():
+                prefix = "py-" + name.split()[0]
+                t = time.perf_counter()
+                fn(c, prefix)
+                if rep > 0:  # repetition 0 warms up connections and creates the keys
+                    rates[name].append(N / (time.perf_counter() - t))
+        for name in clients:
+            print(json.dumps({"lang": "Python", "client": name, "test": test,
+                              "ops_per_sec": round(statistics.median(rates[name]))}), flush=True)
+    for c in clients.values():
         c.close()
 
 

@@ -710,15 +710,8 @@ public class KuberClient implements AutoCloseable {
         return new KuberPipeline(this, region);
     }
 
-    List<Object> runPipeline(String region, List<List<String>> commands) {
-        Wire.Request req = new Wire.Request("pipeline", region);
-        for (List<String> cmd : commands) {
-            req.add(Long.valueOf(cmd.size()));
-            for (String arg : cmd) {
-                req.add(arg);
-            }
-        }
-        List<Object> out = new ArrayList<>(commands.size());
+    List<Object> runPipeline(Wire.Request req) {
+        List<Object> out = new ArrayList<>();
         for (Object r : list(Native.call(handle, req))) {
             out.add(Convert.raw(r));
         }

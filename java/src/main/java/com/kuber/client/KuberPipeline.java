@@ -1,7 +1,5 @@
 package com.kuber.client;
 
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -11,34 +9,43 @@ import java.util.List;
 public final class KuberPipeline {
     private final KuberClient client;
     private final String region;
-    private final List<List<String>> commands = new ArrayList<>();
+    private Wire.Request request;
+    private int size;
 
     KuberPipeline(KuberClient client, String region) {
         this.client = client;
         this.region = region;
+        this.request = new Wire.Request("pipeline", region);
+    }
+
+    private KuberPipeline add(String... args) {
+        // Each command is encoded at once: its argument count, then its arguments.
+        request.add(Long.valueOf(args.length));
+        for (String arg : args) {
+            request.add(arg);
+        }
+        size++;
+        return this;
     }
 
     /** @param key key @param value value @return this pipeline */
     public KuberPipeline set(String key, String value) {
-        commands.add(List.of("SET", key, value));
-        return this;
+        return add("SET", key, value);
     }
 
     /** @param key key @return this pipeline */
     public KuberPipeline get(String key) {
-        commands.add(List.of("GET", key));
-        return this;
+        return add("GET", key);
     }
 
     /** @param args any command @return this pipeline */
     public KuberPipeline command(String... args) {
-        commands.add(Arrays.asList(args));
-        return this;
+        return add(args);
     }
 
     /** @return number of queued commands */
     public int size() {
-        return commands.size();
+        return size;
     }
 
     /**
@@ -47,8 +54,9 @@ public final class KuberPipeline {
      * @return one result per command; an error reply is a {@link KuberException} in its place
      */
     public List<Object> execute() {
-        List<List<String>> batch = new ArrayList<>(commands);
-        commands.clear();
-        return client.runPipeline(region, batch);
+        Wire.Request batch = request;
+        request = new Wire.Request("pipeline", region);
+        size = 0;
+        return client.runPipeline(batch);
     }
 }

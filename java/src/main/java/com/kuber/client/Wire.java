@@ -1,9 +1,9 @@
 package com.kuber.client;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -15,7 +15,9 @@ final class Wire {
 
     /** Builds one request: the operation, the region (or null), then arguments. */
     static final class Request {
-        private final ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+        // A plain growable array: ByteArrayOutputStream synchronizes every write.
+        private byte[] buf = new byte[128];
+        private int len = 4; // the count goes in front, written by toBytes
         private int count;
 
         Request(String op, String region) {
@@ -23,14 +25,23 @@ final class Wire {
             add(region);
         }
 
+        private void ensure(int extra) {
+            if (len + extra > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + extra));
+            }
+        }
+
         Request add(byte[] item) {
             count++;
             if (item == null) {
-                out.write(0);
+                ensure(1);
+                buf[len++] = 0;
             } else {
-                out.write(1);
+                ensure(5 + item.length);
+                buf[len++] = 1;
                 writeInt(item.length);
-                out.write(item, 0, item.length);
+                System.arraycopy(item, 0, buf, len, item.length);
+                len += item.length;
             }
             return this;
         }
@@ -44,15 +55,19 @@ final class Wire {
         }
 
         private void writeInt(int n) {
-            out.write(n >>> 24);
-            out.write(n >>> 16);
-            out.write(n >>> 8);
-            out.write(n);
+            buf[len++] = (byte) (n >>> 24);
+            buf[len++] = (byte) (n >>> 16);
+            buf[len++] = (byte) (n >>> 8);
+            buf[len++] = (byte) n;
         }
 
         byte[] toBytes() {
-            byte[] body = out.toByteArray();
-            return ByteBuffer.allocate(4 + body.length).putInt(count).put(body).array();
+            byte[] out = Arrays.copyOf(buf, len);
+            out[0] = (byte) (count >>> 24);
+            out[1] = (byte) (count >>> 16);
+            out[2] = (byte) (count >>> 8);
+            out[3] = (byte) count;
+            return out;
         }
     }
 
