@@ -11,21 +11,53 @@ fn env(name: &str, default: &str) -> String {
 #[tokio::main]
 async fn main() -> kuber_client::Result<()> {
     let host = env("KUBER_HOST", "127.0.0.1");
-    let port: u16 = env("KUBER_PORT", "6380").parse().expect("KUBER_PORT is a port number");
-    let client = KuberClient::connect(host, port, env("KUBER_USER", "admin"), env("KUBER_PASSWORD", "secret")).await?;
+    let port: u16 = env("KUBER_PORT", "6380")
+        .parse()
+        .expect("KUBER_PORT is a port number");
+    let client = KuberClient::connect(
+        host,
+        port,
+        env("KUBER_USER", "admin"),
+        env("KUBER_PASSWORD", "secret"),
+    )
+    .await?;
 
     client.set("greeting", "hello", None, None).await?;
     let greeting = client.get("greeting", None).await?;
-    println!("greeting = {:?}", greeting.as_deref().map(String::from_utf8_lossy));
+    println!(
+        "greeting = {:?}",
+        greeting.as_deref().map(String::from_utf8_lossy)
+    );
 
     // A region of its own, without changing the region of other calls.
     if !client.list_regions().await?.iter().any(|r| r == "sessions") {
-        client.create_region("sessions", &RegionOptions { ttl: Some(3600), ..Default::default() }).await?;
+        client
+            .create_region(
+                "sessions",
+                &RegionOptions {
+                    ttl: Some(3600),
+                    ..Default::default()
+                },
+            )
+            .await?;
     }
-    client.set("user:42", "alice", None, Some("sessions")).await?;
-    println!("sessions ttl of user:42 = {}", client.ttl("user:42", Some("sessions")).await?);
+    client
+        .set("user:42", "alice", None, Some("sessions"))
+        .await?;
+    println!(
+        "sessions ttl of user:42 = {}",
+        client.ttl("user:42", Some("sessions")).await?
+    );
 
-    client.json_set("order:1", &json!({"id": 1, "total": 42.5, "status": "paid"}), None, None, None).await?;
+    client
+        .json_set(
+            "order:1",
+            &json!({"id": 1, "total": 42.5, "status": "paid"}),
+            None,
+            None,
+            None,
+        )
+        .await?;
     for (key, doc) in client.json_search("status=paid", None, None).await? {
         println!("paid: {key} -> {doc}");
     }

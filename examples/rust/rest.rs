@@ -10,12 +10,24 @@ fn env(name: &str, default: &str) -> String {
 
 #[tokio::main]
 async fn main() -> kuber_client::Result<()> {
-    let port: u16 = env("KUBER_HTTP_PORT", "8080").parse().expect("KUBER_HTTP_PORT is a port number");
-    let rest = KuberRestClient::new(env("KUBER_HOST", "127.0.0.1"), port, env("KUBER_USER", "admin"), env("KUBER_PASSWORD", "secret"))?;
+    let port: u16 = env("KUBER_HTTP_PORT", "8080")
+        .parse()
+        .expect("KUBER_HTTP_PORT is a port number");
+    let rest = KuberRestClient::new(
+        env("KUBER_HOST", "127.0.0.1"),
+        port,
+        env("KUBER_USER", "admin"),
+        env("KUBER_PASSWORD", "secret"),
+    )?;
     println!("ping: {}", rest.ping().await?);
-    rest.set("path/with/slashes", "value", Some(60), None).await?;
+    rest.set("path/with/slashes", "value", Some(60), None)
+        .await?;
     println!("get: {:?}", rest.get("path/with/slashes", None).await?);
-    rest.json_set("doc:1", &json!({"name": "Ada", "age": 36}), None, None).await?;
-    println!("search: {}", rest.json_search("age>30", Some(10), None, None).await?);
+    rest.json_set("doc:1", &json!({"name": "Ada", "age": 36}), None, None)
+        .await?;
+    println!(
+        "search: {}",
+        rest.json_search("age>30", Some(10), None, None).await?
+    );
     Ok(())
 }

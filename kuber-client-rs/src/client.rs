@@ -234,6 +234,12 @@ impl Pipeline {
         self
     }
 
+    /// Adds a prepared command.
+    pub fn push(&mut self, command: Command) -> &mut Pipeline {
+        self.commands.push(command);
+        self
+    }
+
     /// Adds `SET key value`.
     pub fn set(&mut self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> &mut Pipeline {
         self.commands.push(Command::new([

@@ -89,8 +89,10 @@ impl Connection {
     /// `Frame::Error`; only I/O and protocol faults are `Err`.
     pub(crate) async fn exchange(&mut self, commands: &[Command]) -> Result<Vec<Frame>> {
         self.write_buf.clear();
+        let mut args: Vec<&[u8]> = Vec::new();
         for cmd in commands {
-            let args: Vec<&[u8]> = cmd.0.iter().map(|a| a.as_ref()).collect();
+            args.clear();
+            args.extend(cmd.0.iter().map(|a| a.as_ref()));
             encode_command(&args, &mut self.write_buf);
         }
         let (mut reader, mut writer) = self.stream.split();
@@ -113,6 +115,11 @@ impl Connection {
                     Some(Frame::Push(_)) => {}
                     Some(frame) => replies.push(frame),
                     None => {
+                        // Frames split off the front keep the old allocation alive; make room for a
+                        // full-sized read rather than the small top-up BytesMut would offer.
+                        if read_buf.capacity() - read_buf.len() < 4096 {
+                            read_buf.reserve(16 * 1024);
+                        }
                         let n = reader
                             .read_buf(read_buf)
                             .await
@@ -153,6 +160,12 @@ impl Command {
                 .map(|a| Bytes::copy_from_slice(a.as_ref()))
                 .collect(),
         )
+    }
+
+    /// A command from arguments that are already `Bytes` (no copy: slices of one buffer stay
+    /// slices of it).
+    pub fn from_bytes(args: Vec<Bytes>) -> Command {
+        Command(args)
     }
 
     pub(crate) fn from_slices(args: &[&[u8]]) -> Command {

@@ -69,8 +69,8 @@ fn guarded(f: impl FnOnce() -> Result<Reply, Error>) -> Vec<u8> {
     }
 }
 
-fn decode(bytes: &[u8]) -> Result<Request, Error> {
-    Request::decode(bytes).map_err(|e| {
+fn decode(bytes: Vec<u8>) -> Result<Request, Error> {
+    Request::decode(bytes::Bytes::from(bytes)).map_err(|e| {
         Error::new(
             ErrorKind::Protocol,
             format!("bad request from Java: {}", e.0),
@@ -125,7 +125,7 @@ pub extern "system" fn Java_com_kuber_client_Native_open<'local>(
     unowned
         .with_env(|env| -> jni::errors::Result<JByteArray<'local>> {
             let bytes = env.convert_byte_array(&request)?;
-            let out = guarded(|| open(decode(&bytes)?));
+            let out = guarded(|| open(decode(bytes)?));
             env.byte_array_from_slice(&out)
         })
         .resolve::<ThrowRuntimeExAndDefault>()
@@ -146,7 +146,7 @@ pub extern "system" fn Java_com_kuber_client_Native_invoke<'local>(
         .with_env(|env| -> jni::errors::Result<JByteArray<'local>> {
             let bytes = env.convert_byte_array(&request)?;
             let out = guarded(|| {
-                let req = decode(&bytes)?;
+                let req = decode(bytes)?;
                 if let Some(op) = req.op.strip_prefix("rest.") {
                     let op = op.to_owned();
                     ops::dispatch_rest(&*rest_client(handle)?, &op, req)

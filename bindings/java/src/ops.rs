@@ -9,8 +9,11 @@ use kuber_client::{Error, ErrorKind, Frame};
 
 use crate::wire::{Reply, Request};
 
+/// A field/value or key/value argument pair.
+type Pair<'a> = (&'a [u8], &'a [u8]);
+
 /// The arguments of one request.
-pub(crate) struct Args(pub(crate) Vec<Option<Vec<u8>>>);
+pub(crate) struct Args(pub(crate) Vec<Option<Bytes>>);
 
 fn bad(msg: String) -> Error {
     Error::new(ErrorKind::Protocol, format!("bad request from Java: {msg}"))
@@ -58,7 +61,7 @@ impl Args {
         (from..self.0.len()).map(|i| self.bytes(i)).collect()
     }
 
-    fn pairs(&self, from: usize) -> Result<Vec<(&[u8], &[u8])>, Error> {
+    fn pairs(&self, from: usize) -> Result<Vec<Pair<'_>>, Error> {
         let items = self.rest(from)?;
         if items.len() % 2 != 0 {
             return Err(bad("odd number of pair items".into()));

@@ -14,7 +14,7 @@ use bytes::Bytes;
 pub(crate) struct Request {
     pub(crate) op: String,
     pub(crate) region: Option<String>,
-    pub(crate) args: Vec<Option<Vec<u8>>>,
+    pub(crate) args: Vec<Option<Bytes>>,
 }
 
 /// A malformed request (a bug in the Java side); reported as a Protocol error.
@@ -36,7 +36,9 @@ fn u32_at(buf: &mut &[u8]) -> Result<usize, BadRequest> {
 }
 
 impl Request {
-    pub(crate) fn decode(mut buf: &[u8]) -> Result<Request, BadRequest> {
+    /// Decodes `whole`; the items are slices of it, not copies.
+    pub(crate) fn decode(whole: Bytes) -> Result<Request, BadRequest> {
+        let mut buf: &[u8] = &whole;
         let count = u32_at(&mut buf)?;
         let mut items = Vec::with_capacity(count.min(1 << 16));
         for _ in 0..count {
@@ -44,7 +46,8 @@ impl Request {
                 0 => items.push(None),
                 1 => {
                     let len = u32_at(&mut buf)?;
-                    items.push(Some(take(&mut buf, len)?.to_vec()));
+                    let item = take(&mut buf, len)?;
+                    items.push(Some(whole.slice_ref(item)));
                 }
                 t => return Err(BadRequest(format!("unknown item tag {t}"))),
             }
@@ -53,8 +56,9 @@ impl Request {
             return Err(BadRequest("request needs an operation and a region".into()));
         }
         let mut it = items.into_iter();
-        let text =
-            |v: Vec<u8>| String::from_utf8(v).map_err(|_| BadRequest("text is not UTF-8".into()));
+        let text = |v: Bytes| {
+            String::from_utf8(v.to_vec()).map_err(|_| BadRequest("text is not UTF-8".into()))
+        };
         let op = text(
             it.next()
                 .flatten()
@@ -158,10 +162,10 @@ mod tests {
                 }
             }
         }
-        let req = Request::decode(&buf).unwrap();
+        let req = Request::decode(Bytes::from(buf.clone())).unwrap();
         assert_eq!((req.op.as_str(), req.region), ("get", None));
-        assert_eq!(req.args, vec![Some(b"k".to_vec()), Some(vec![])]);
-        assert!(Request::decode(&buf[..buf.len() - 1]).is_err());
+        assert_eq!(req.args, vec![Some(Bytes::from("k")), Some(Bytes::new())]);
+        assert!(Request::decode(Bytes::copy_from_slice(&buf[..buf.len() - 1])).is_err());
     }
 
     #[test]
