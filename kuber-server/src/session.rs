@@ -124,6 +124,12 @@ impl ClientRegistry {
         })
     }
 
+    /// A handle that is not registered: for an HTTP request, which runs commands through the
+    /// dispatcher like a client but is not a connection `CLIENT LIST` should show.
+    pub fn detached(&self, peer: SocketAddr, local: SocketAddr, now_ms: u64) -> Arc<ClientHandle> {
+        self.new_handle(peer, local, now_ms)
+    }
+
     /// Removes a closed connection.
     pub fn unregister(&self, id: u64) {
         self.clients.lock().remove(&id);

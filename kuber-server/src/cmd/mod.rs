@@ -83,7 +83,14 @@ impl Ctx<'_> {
 
 /// Runs one command for `session` and returns its reply.
 pub async fn execute(state: &ServerState, session: &mut Session, args: &[Bytes]) -> Frame {
-    let reply = check_and_run(state, session, args).await;
+    let started = std::time::Instant::now();
+    let index = args.first().and_then(|name| table::lookup(name));
+    let reply = check_and_run(state, session, args, index).await;
+    if let Some(index) = index {
+        state
+            .metrics
+            .record(index, reply.is_error(), started.elapsed());
+    }
     if reply.is_error() && session.multi.is_some() && !is_tx_control(args) {
         // Any refusal while queueing (unknown command, arity, permission) dooms the transaction.
         session.multi_failed = true;
@@ -97,8 +104,13 @@ fn is_tx_control(args: &[Bytes]) -> bool {
         .is_some_and(|i| table::COMMANDS[i].has(table::TX_CONTROL))
 }
 
-async fn check_and_run(state: &ServerState, session: &mut Session, args: &[Bytes]) -> Frame {
-    let Some(index) = args.first().and_then(|name| table::lookup(name)) else {
+async fn check_and_run(
+    state: &ServerState,
+    session: &mut Session,
+    args: &[Bytes],
+    index: Option<usize>,
+) -> Frame {
+    let Some(index) = index else {
         if args.is_empty() {
             return reply::err(reply::SYNTAX);
         }
