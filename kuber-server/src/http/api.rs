@@ -1023,6 +1023,9 @@ pub struct SearchRequest {
     /// Cursor from the previous page (`0` or absent for the first).
     #[serde(default)]
     pub cursor: Option<String>,
+    /// Also return the query plan (`JSEARCH … EXPLAIN`).
+    #[serde(default)]
+    pub explain: Option<bool>,
 }
 
 /// One search result.
@@ -1041,6 +1044,9 @@ pub struct SearchPage {
     pub results: Vec<SearchHit>,
     /// Cursor for the next page; `0` when done.
     pub cursor: String,
+    /// The plan, one step per line, when `explain` was asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<Vec<String>>,
 }
 
 /// Runs a JSEARCH query over the region's documents, by pages.
@@ -1058,6 +1064,17 @@ pub async fn json_search(
         return Err(ApiError::bad_request("limit must be between 1 and 100000"));
     }
     let cursor = body.cursor.unwrap_or_else(|| "0".into());
+    let plan = if body.explain == Some(true) {
+        match caller
+            .run(&state, &region, args!["JSEARCH", body.query, "EXPLAIN"])
+            .await?
+        {
+            Frame::Array(lines) => Some(lines.iter().filter_map(text).collect()),
+            _ => None,
+        }
+    } else {
+        None
+    };
     let reply = caller
         .run(
             &state,
@@ -1098,5 +1115,6 @@ pub async fn json_search(
     Ok(Json(SearchPage {
         results,
         cursor: next,
+        plan,
     }))
 }
