@@ -14,7 +14,7 @@ use serde_json::{Map, Value as JsonValue, json};
 use utoipa::{IntoParams, ToSchema};
 
 use super::caller::Caller;
-use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody};
+use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, ErrorBody, whole};
 use crate::args;
 use crate::state::ServerState;
 use crate::store::Region;
@@ -214,6 +214,7 @@ pub async fn list_regions(State(state): AppState, _caller: Caller) -> Json<Vec<J
 #[derive(Deserialize, IntoParams)]
 pub struct RegionPath {
     /// Region name.
+    #[param(pattern = r"^[A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*$", max_length = 64)]
     pub name: String,
 }
 
@@ -233,16 +234,17 @@ pub async fn get_region(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateRegion {
     /// 1–64 characters of `[A-Za-z0-9_]` with at least one letter.
+    #[schema(pattern = r"^[A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*$", max_length = 64)]
     pub name: String,
     /// Free text.
     #[serde(default)]
     pub description: Option<String>,
     /// Default TTL in seconds.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole::opt_u64")]
     #[schema(minimum = 0)]
     pub default_ttl: Option<u64>,
     /// Entry limit.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole::opt_u64")]
     #[schema(minimum = 0)]
     pub max_entries: Option<u64>,
 }
@@ -332,6 +334,7 @@ pub async fn purge_region(
 #[derive(Deserialize, IntoParams)]
 pub struct KeyPath {
     /// Region name.
+    #[param(pattern = r"^[A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*$", max_length = 64)]
     pub region: String,
     /// Key (percent-encoded in the URL).
     pub key: String,
@@ -435,7 +438,7 @@ pub struct PutEntry {
     /// The value.
     pub value: JsonValue,
     /// Seconds to live.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole::opt_u64")]
     #[schema(minimum = 1)]
     pub ttl: Option<u64>,
 }
@@ -526,6 +529,7 @@ pub struct KeysQuery {
 #[derive(Deserialize, IntoParams)]
 pub struct RegionOnly {
     /// Region name.
+    #[param(pattern = r"^[A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*$", max_length = 64)]
     pub region: String,
 }
 
@@ -626,7 +630,7 @@ pub struct MsetRequest {
     /// key → value.
     pub entries: Map<String, JsonValue>,
     /// Seconds to live for all of them.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole::opt_u64")]
     #[schema(minimum = 1)]
     pub ttl: Option<u64>,
 }
@@ -720,6 +724,7 @@ pub async fn get_ttl(
 #[serde(deny_unknown_fields)]
 pub struct ExpireRequest {
     /// Seconds from now.
+    #[serde(deserialize_with = "whole::u64")]
     #[schema(minimum = 1)]
     pub seconds: u64,
 }
@@ -771,6 +776,7 @@ pub async fn persist(
 #[derive(Deserialize, IntoParams)]
 pub struct FieldPath {
     /// Region name.
+    #[param(pattern = r"^[A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*$", max_length = 64)]
     pub region: String,
     /// Key.
     pub key: String,
@@ -917,7 +923,7 @@ fn raw_json(text: String) -> Response {
 
 /// A document, or the value(s) at a path, as raw JSON.
 #[utoipa::path(get, path = "/json/{region}/{key}", tag = "json", params(KeyPath, JsonPathQuery),
-    responses((status = 200, body = Object, description = "the JSON value"), (status = 400, body = ErrorBody),
+    responses((status = 200, body = serde_json::Value, description = "the JSON value"), (status = 400, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn json_get(
     State(state): AppState,
@@ -946,14 +952,14 @@ pub struct PutDocument {
     /// Any JSON value.
     pub value: JsonValue,
     /// Seconds to live.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole::opt_u64")]
     #[schema(minimum = 1)]
     pub ttl: Option<u64>,
 }
 
 /// Stores a document.
 #[utoipa::path(put, path = "/json/{region}/{key}", tag = "json", params(KeyPath), request_body = PutDocument,
-    responses((status = 200, body = Object, description = "the stored document"), (status = 400, body = ErrorBody),
+    responses((status = 200, body = serde_json::Value, description = "the stored document"), (status = 400, body = ErrorBody),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub async fn json_put(
     State(state): AppState,
@@ -972,8 +978,8 @@ pub async fn json_put(
 }
 
 /// Deep-merges JSON into a document (JUPDATE) and answers the result.
-#[utoipa::path(patch, path = "/json/{region}/{key}", tag = "json", params(KeyPath), request_body = Object,
-    responses((status = 200, body = Object, description = "the merged document"), (status = 400, body = ErrorBody),
+#[utoipa::path(patch, path = "/json/{region}/{key}", tag = "json", params(KeyPath), request_body = serde_json::Value,
+    responses((status = 200, body = serde_json::Value, description = "the merged document"), (status = 400, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn json_patch(
     State(state): AppState,
@@ -1017,7 +1023,7 @@ pub struct SearchRequest {
     /// Query in the JSEARCH language.
     pub query: String,
     /// Results per page (default 1000).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole::opt_u32")]
     #[schema(minimum = 1, maximum = 100000)]
     pub limit: Option<u32>,
     /// Cursor from the previous page (`0` or absent for the first).

@@ -2,7 +2,7 @@
 //! onto HTTP statuses, and extractor wrappers whose rejections use that shape too.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -119,31 +119,25 @@ pub struct ApiJson<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
+    /// Reads the body whatever its declared content type (SPEC §6 answers only 400 for a body it
+    /// cannot use), refusing one over the size limit with 413.
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(json_rejection(rejection)),
-        }
-    }
-}
-
-fn json_rejection(rejection: JsonRejection) -> ApiError {
-    let status = rejection.status();
-    if status == StatusCode::PAYLOAD_TOO_LARGE {
-        return ApiError::new(
-            status,
-            "PAYLOAD_TOO_LARGE",
-            "request body is over the size limit",
-        );
-    }
-    let message = rejection.body_text();
-    match rejection {
-        JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
-            message,
-        ),
-        _ => ApiError::bad_request(message),
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "PAYLOAD_TOO_LARGE",
+                        "request body is over the size limit",
+                    )
+                } else {
+                    ApiError::bad_request(rejection.body_text())
+                }
+            })?;
+        serde_json::from_slice(&bytes)
+            .map(ApiJson)
+            .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
     }
 }
 
@@ -232,6 +226,47 @@ mod tests {
                 (e.status, e.code, e.message.as_str()),
                 (status, code, message)
             );
+        }
+    }
+}
+
+/// Deserializers for integer fields that also take whole numbers written as floats (`998.0`):
+/// JSON Schema's `integer` includes them, so a schema-valid request must not fail on them.
+pub mod whole {
+    use serde::{Deserialize, Deserializer, de::Error};
+
+    fn whole<'de, D: Deserializer<'de>>(value: serde_json::Number) -> Result<u64, D::Error> {
+        if let Some(n) = value.as_u64() {
+            return Ok(n);
+        }
+        match value.as_f64() {
+            Some(f) if f >= 0.0 && f.fract() == 0.0 && f < 1.8e19 => Ok(f as u64),
+            _ => Err(D::Error::custom(format!(
+                "expected a whole number >= 0, got {value}"
+            ))),
+        }
+    }
+
+    /// For `Option<u64>` fields (with `#[serde(default)]`).
+    pub fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        match Option::<serde_json::Number>::deserialize(d)? {
+            None => Ok(None),
+            Some(n) => whole::<D>(n).map(Some),
+        }
+    }
+
+    /// For `u64` fields.
+    pub fn u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        whole::<D>(serde_json::Number::deserialize(d)?)
+    }
+
+    /// For `Option<u32>` fields (with `#[serde(default)]`).
+    pub fn opt_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+        match opt_u64(d)? {
+            None => Ok(None),
+            Some(n) => u32::try_from(n)
+                .map(Some)
+                .map_err(|_| D::Error::custom("number too large")),
         }
     }
 }

@@ -17,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::api::{RegionOnly, existing_region, read_entry, stored_text, text, writable_region};
 use super::caller::Caller;
-use super::error::{ApiError, ApiPath, ApiQuery, ApiResult, ErrorBody};
+use super::error::{ApiError, ApiPath, ApiQuery, ApiResult, ErrorBody, whole};
 use crate::args;
 use crate::state::ServerState;
 
@@ -30,7 +30,7 @@ pub struct ImportEntry {
     /// A string (stored with SET) or an object/array (stored as a JSON document).
     pub value: JsonValue,
     /// Seconds to live.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole::opt_u64")]
     #[schema(minimum = 1)]
     pub ttl: Option<u64>,
 }

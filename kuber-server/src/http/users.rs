@@ -92,8 +92,10 @@ fn parse_roles(roles: &[String]) -> ApiResult<Vec<Role>> {
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     /// Login name: 1–64 characters of `[A-Za-z0-9_.-]`.
+    #[schema(pattern = r"^[A-Za-z0-9_.-]{1,64}$")]
     pub username: String,
     /// Clear-text password (at least 8 characters); stored as an Argon2id hash.
+    #[schema(min_length = 8)]
     pub password: String,
     /// Roles (default `["READER"]`).
     #[serde(default)]
@@ -175,6 +177,7 @@ pub struct UserPath {
 pub struct UserUpdate {
     /// New password (at least 8 characters).
     #[serde(default)]
+    #[schema(min_length = 8)]
     pub password: Option<String>,
     /// New roles.
     #[serde(default)]
