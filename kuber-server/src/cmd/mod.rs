@@ -374,6 +374,11 @@ async fn run_blocking(
                 false
             }
         };
+        if !expired {
+            // The wake-up came from another client's command on this worker, which would poll us
+            // next, ahead of commands other clients sent before that push: let them run first.
+            tokio::task::yield_now().await;
+        }
         let unblocked = session.handle.unblocked();
         if expired || unblocked.is_some() {
             // Not a key's wake-up (timeout, CLIENT UNBLOCK): one received meanwhile is handed on
