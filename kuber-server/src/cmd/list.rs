@@ -224,6 +224,27 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
         "LMPOP that waits for one of the lists to have an element.",
         Block(blocking::blmpop)
     ),
+    // SORT is Redis's "generic" group; it lives with lists (its STORE result is a list). Redis
+    // reports key 1 1 1 (movablekeys); no keys here, so that a SORT that only reads does not
+    // fail WATCHes of its source: the handler touches the STORE destination itself.
+    cmd!(
+        "sort",
+        -2,
+        WRITE | DENY_OOM,
+        NOKEYS,
+        "generic",
+        "Sorts a list, set or sorted set (BY, LIMIT, GET, ASC|DESC, ALPHA, STORE).",
+        Sync(sort::sort)
+    ),
+    cmd!(
+        "sort_ro",
+        -2,
+        READONLY,
+        NOKEYS,
+        "generic",
+        "SORT without STORE.",
+        Sync(sort::sort_ro)
+    ),
 ];
 
 /// One end of a list.
@@ -754,6 +775,7 @@ fn rpoplpush(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
 }
 
 mod blocking;
+mod sort;
 
 #[cfg(test)]
 mod tests;

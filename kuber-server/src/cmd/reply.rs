@@ -269,3 +269,5 @@ pub const LIST_MPOP_COUNT: &str = "ERR count should be greater than 0";
 pub const CLIENT_UNBLOCK_REASON: &str = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR";
 /// What a blocked client receives from CLIENT UNBLOCK … ERROR.
 pub const CLIENT_UNBLOCKED: &str = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+/// SORT without ALPHA meeting a weight that is not a number.
+pub const LIST_SORT_NOT_DOUBLE: &str = "ERR One or more scores can't be converted into double";

@@ -651,3 +651,4 @@ async fn a_list_renamed_into_place_serves_a_blocked_client() {
 }
 
 mod mpop;
+mod sort;
