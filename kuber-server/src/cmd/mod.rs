@@ -54,6 +54,9 @@ pub struct Ctx<'a> {
     pub session: &'a mut Session,
     /// Clock time for this command, read once so the whole command sees one instant.
     pub now: u64,
+    /// A blocking handler runs again after a wake-up. Redis serves a woken client only from keys
+    /// that hold the type it waits for; a key of another type keeps it blocked (no WRONGTYPE).
+    pub woken: bool,
 }
 
 impl Ctx<'_> {
@@ -197,6 +200,7 @@ fn run_sync(
         state,
         session,
         now,
+        woken: false,
     };
     let reply = handler(&mut ctx, args);
     if spec.has(table::WRITE) {
@@ -273,6 +277,7 @@ fn exec(state: &ServerState, session: &mut Session) -> Frame {
                         state,
                         session,
                         now,
+                        woken: false,
                     },
                     args,
                 ) {
@@ -310,7 +315,7 @@ async fn run_blocking(
     let spec = table::lookup(&args[0])
         .map(|i| table::COMMANDS[i])
         .expect("running command exists");
-    let attempt = |session: &mut Session| {
+    let attempt = |session: &mut Session, woken: bool| {
         let _gate = state.exec_gate.read();
         let now = state.store.now();
         handler(
@@ -318,30 +323,31 @@ async fn run_blocking(
                 state,
                 session,
                 now,
+                woken,
             },
             args,
         )
     };
+    // CLIENT UNBLOCK finds the wait through the client's handle; cleared however the call ends.
+    let _blocked = BlockedMark(session.handle.clone());
     let mut deadline = None;
     let mut woken = false;
-    let mut waited_on: Vec<Bytes> = Vec::new();
+    // Keys whose wake-up this client received in its last wait. Handlers never pass wake-ups on
+    // themselves: the client that received one does, once it has replied, for each such key that
+    // still exists — the elements it left, or did not take (BLMOVE to a destination of the wrong
+    // type answers WRONGTYPE), or a second key's push while it took from the first, go to the
+    // next waiter. So blocked clients are served one at a time, in arrival order.
+    let mut signalled: Vec<Bytes> = Vec::new();
     loop {
-        let (keys, timeout_ms) = match attempt(session) {
+        let (keys, timeout_ms) = match attempt(session, woken) {
             table::Blocking::Reply(reply) => {
-                if woken {
-                    // This client used a wake-up but may not have taken the data (e.g. BLMOVE to a
-                    // destination of the wrong type answers WRONGTYPE): let the next waiter look.
-                    let mut ks = session.region.lock();
-                    for key in &waited_on {
-                        ks.signal_ready(key);
-                    }
-                }
+                pass_on(state, session, &signalled);
                 return finish_blocking(state, session, spec, args, reply);
             }
             table::Blocking::Wait { keys, timeout_ms } => (keys, timeout_ms),
         };
-        waited_on.clone_from(&keys);
         if deadline.is_none() {
+            session.handle.set_blocked(Some(notify.clone()));
             deadline = Some(
                 timeout_ms
                     .map(|ms| tokio::time::Instant::now() + std::time::Duration::from_millis(ms)),
@@ -364,12 +370,12 @@ async fn run_blocking(
         }
         // Removes this client's registrations however the wait ends; if it ends without using a
         // wake-up it was handed (timeout, dropped connection), the wake-up goes to the next waiter.
-        let mut guard = WaitGuard::new(region, keys, id, &state.stats.blocked_clients);
+        let guard = WaitGuard::new(region, keys, id, &state.stats.blocked_clients);
         // A push between the attempt above and the registration woke nobody: look once more now
         // that any later push will find us queued.
-        if let table::Blocking::Reply(reply) = attempt(session) {
-            guard.consumed = true;
-            drop(guard);
+        if let table::Blocking::Reply(reply) = attempt(session, woken) {
+            let signalled = guard.finish();
+            pass_on(state, session, &signalled);
             return finish_blocking(state, session, spec, args, reply);
         }
         let expired = match deadline.flatten() {
@@ -381,12 +387,38 @@ async fn run_blocking(
                 false
             }
         };
-        guard.consumed = !expired;
-        drop(guard);
-        if expired {
-            return Frame::NullArray;
+        if !expired {
+            // The wake-up came from another client's command on this worker, which would poll us
+            // next, ahead of commands other clients sent before that push: let them run first.
+            tokio::task::yield_now().await;
         }
+        let unblocked = session.handle.unblocked();
+        if expired || unblocked.is_some() {
+            // Not a key's wake-up (timeout, CLIENT UNBLOCK): one received meanwhile is handed on
+            // by the guard.
+            drop(guard);
+            return match unblocked {
+                Some(crate::session::Unblock::Error) => reply::err(reply::CLIENT_UNBLOCKED),
+                _ => Frame::NullArray,
+            };
+        }
+        signalled = guard.finish();
         woken = true;
+    }
+}
+
+/// Hands the wake-ups a client received (`signalled`) on to the next waiter of each key that
+/// still exists.
+fn pass_on(state: &ServerState, session: &Session, signalled: &[Bytes]) {
+    if signalled.is_empty() {
+        return;
+    }
+    let now = state.store.now();
+    let mut ks = session.region.lock();
+    for key in signalled {
+        if ks.peek(key, now).is_some() {
+            ks.signal_ready(key);
+        }
     }
 }
 
@@ -401,12 +433,19 @@ fn finish_blocking(
     reply
 }
 
+/// Clears the client's blocked mark (see `ClientHandle::set_blocked`) when a blocking call ends.
+struct BlockedMark(Arc<crate::session::ClientHandle>);
+
+impl Drop for BlockedMark {
+    fn drop(&mut self) {
+        self.0.set_blocked(None);
+    }
+}
+
 struct WaitGuard<'a> {
     region: Arc<Region>,
     keys: Vec<Bytes>,
     id: u64,
-    /// The wait ended by using a wake-up (or data was found); nothing to hand on.
-    consumed: bool,
     /// `INFO clients` `blocked_clients`, counted while this guard lives.
     blocked: &'a std::sync::atomic::AtomicUsize,
 }
@@ -423,19 +462,31 @@ impl<'a> WaitGuard<'a> {
             region,
             keys,
             id,
-            consumed: false,
             blocked,
         }
+    }
+
+    /// Ends a wait that a key's wake-up (or data found) ended: removes the registrations and
+    /// returns the keys whose wake-up this client received, for `pass_on`.
+    fn finish(mut self) -> Vec<Bytes> {
+        let keys = std::mem::take(&mut self.keys);
+        let mut ks = self.region.lock();
+        keys.into_iter()
+            .filter(|key| !ks.remove_waiter(key, self.id))
+            .collect()
     }
 }
 
 impl Drop for WaitGuard<'_> {
     fn drop(&mut self) {
         self.blocked.fetch_sub(1, Ordering::Relaxed);
+        if self.keys.is_empty() {
+            return;
+        }
+        // The wait ended without using a wake-up it may have received: hand it on.
         let mut ks = self.region.lock();
         for key in &self.keys {
-            let still_queued = ks.remove_waiter(key, self.id);
-            if !still_queued && !self.consumed {
+            if !ks.remove_waiter(key, self.id) {
                 ks.signal_ready(key);
             }
         }

@@ -262,3 +262,12 @@ pub const ZSET_WITHSCORES_LEX: &str =
     "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
 /// ZPOPMIN/ZPOPMAX with a negative or non-numeric count.
 pub const ZSET_COUNT_POSITIVE: &str = "ERR value is out of range, must be positive";
+
+/// LMPOP/BLMPOP with a COUNT below 1.
+pub const LIST_MPOP_COUNT: &str = "ERR count should be greater than 0";
+/// CLIENT UNBLOCK with a reason other than TIMEOUT or ERROR.
+pub const CLIENT_UNBLOCK_REASON: &str = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR";
+/// What a blocked client receives from CLIENT UNBLOCK … ERROR.
+pub const CLIENT_UNBLOCKED: &str = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+/// SORT without ALPHA meeting a weight that is not a number.
+pub const LIST_SORT_NOT_DOUBLE: &str = "ERR One or more scores can't be converted into double";

@@ -993,6 +993,8 @@ mod coverage {
             include_str!("string.rs"),
             include_str!("hash/tests.rs"),
             include_str!("list/tests.rs"),
+            include_str!("list/tests/mpop.rs"),
+            include_str!("list/tests/sort.rs"),
             include_str!("set/tests.rs"),
             include_str!("zset/tests.rs"),
             include_str!("json/tests.rs"),
