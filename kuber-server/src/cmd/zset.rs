@@ -8,10 +8,14 @@ use kuber_protocol::{Frame, ProtocolVersion};
 use super::Ctx;
 use super::args::{int, is};
 use super::reply::{self, err};
-use super::table::{CommandSpec, DENY_OOM, FAST, Handler::Sync, KEY1, READONLY, WRITE};
+use super::table::Handler::{Blocking as Block, Sync};
+use super::table::{CommandSpec, DENY_OOM, FAST, KEY1, NOKEYS, READONLY, WRITE};
 use crate::store::glob::glob_match;
 use crate::store::zset::{LexRange, ScoreRange, Scored, ZSet, format_score, parse_score};
 use crate::store::{Keyspace, Value};
+
+/// Keys of BZPOPMIN/BZPOPMAX: every argument but the name and the trailing timeout.
+const BLOCK_KEYS: (i32, i32, i32) = (1, -2, 1);
 
 /// This family's rows of the command table.
 pub(super) static COMMANDS: &[CommandSpec] = &[
@@ -212,6 +216,125 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
         "sorted-set",
         "Iterates over the members and scores of a sorted set.",
         Sync(zscan)
+    ),
+    cmd!(
+        "zrangestore",
+        -5,
+        WRITE | DENY_OOM,
+        (1, 2, 1),
+        "sorted-set",
+        "Stores a range of members of a sorted set in another key.",
+        Sync(zrangestore)
+    ),
+    cmd!(
+        "zrandmember",
+        -2,
+        READONLY,
+        KEY1,
+        "sorted-set",
+        "Returns random members of a sorted set (negative count: picks may repeat).",
+        Sync(random::zrandmember)
+    ),
+    // Redis reports 0 0 0 (movablekeys) for the numkeys commands; their STORE forms name the
+    // destination only.
+    cmd!(
+        "zunion",
+        -3,
+        READONLY,
+        NOKEYS,
+        "sorted-set",
+        "Returns the union of sorted sets (WEIGHTS AGGREGATE WITHSCORES).",
+        Sync(algebra::zunion)
+    ),
+    cmd!(
+        "zinter",
+        -3,
+        READONLY,
+        NOKEYS,
+        "sorted-set",
+        "Returns the intersection of sorted sets (WEIGHTS AGGREGATE WITHSCORES).",
+        Sync(algebra::zinter)
+    ),
+    cmd!(
+        "zdiff",
+        -3,
+        READONLY,
+        NOKEYS,
+        "sorted-set",
+        "Returns the members of the first sorted set that are in none of the others.",
+        Sync(algebra::zdiff)
+    ),
+    cmd!(
+        "zunionstore",
+        -4,
+        WRITE | DENY_OOM,
+        KEY1,
+        "sorted-set",
+        "Stores the union of sorted sets in a key.",
+        Sync(algebra::zunionstore)
+    ),
+    cmd!(
+        "zinterstore",
+        -4,
+        WRITE | DENY_OOM,
+        KEY1,
+        "sorted-set",
+        "Stores the intersection of sorted sets in a key.",
+        Sync(algebra::zinterstore)
+    ),
+    cmd!(
+        "zdiffstore",
+        -4,
+        WRITE | DENY_OOM,
+        KEY1,
+        "sorted-set",
+        "Stores the difference of sorted sets in a key.",
+        Sync(algebra::zdiffstore)
+    ),
+    cmd!(
+        "zintercard",
+        -3,
+        READONLY,
+        NOKEYS,
+        "sorted-set",
+        "Returns the size of the intersection of sorted sets, optionally stopping at a limit.",
+        Sync(algebra::zintercard)
+    ),
+    cmd!(
+        "zmpop",
+        -4,
+        WRITE,
+        NOKEYS,
+        "sorted-set",
+        "Removes and returns members from the first non-empty sorted set (MIN|MAX COUNT).",
+        Sync(pop::zmpop)
+    ),
+    cmd!(
+        "bzmpop",
+        -5,
+        WRITE,
+        NOKEYS,
+        "sorted-set",
+        "ZMPOP, or waits for a member to be added when every sorted set is empty.",
+        Block(pop::bzmpop)
+    ),
+    cmd!(
+        "bzpopmin",
+        -3,
+        WRITE | FAST,
+        BLOCK_KEYS,
+        "sorted-set",
+        "Removes and returns the lowest member of the first non-empty sorted set, or waits.",
+        Block(pop::bzpopmin)
+    ),
+    cmd!(
+        "bzpopmax",
+        -3,
+        WRITE | FAST,
+        BLOCK_KEYS,
+        "sorted-set",
+        "Removes and returns the highest member of the first non-empty sorted set, or waits.",
+        Block(pop::bzpopmax)
     ),
 ];
 
@@ -460,6 +583,10 @@ fn zadd_generic(ctx: &mut Ctx<'_>, args: &[Bytes], incr: bool) -> Frame {
             totals
         }
     };
+    if totals.0 > 0 {
+        // New members can serve a client blocked in BZPOPMIN/BZMPOP on this key.
+        ks.signal_ready(key);
+    }
     let (added, updated, processed, last) = totals;
     if flags.incr {
         if processed > 0 {
@@ -613,21 +740,24 @@ enum RangeSpec {
     Lex(LexRange),
 }
 
-/// Redis's `zrangeGenericCommand`: ZRANGE with every option, and the older range commands with
-/// their kind and direction fixed (so that BYSCORE/BYLEX/REV are syntax errors there).
+/// Redis's `zrangeGenericCommand`: ZRANGE with every option, the older range commands with their
+/// kind and direction fixed (so that BYSCORE/BYLEX/REV are syntax errors there), and ZRANGESTORE
+/// (`store`: destination first, no WITHSCORES).
 fn range_generic(
     ctx: &mut Ctx<'_>,
     args: &[Bytes],
     kind: Option<RangeKind>,
     rev: Option<bool>,
+    store: bool,
 ) -> Frame {
     let (mut kind, mut rev) = (kind, rev);
+    let first = if store { 2 } else { 1 };
     let mut withscores = false;
     let (mut offset, mut limit) = (0i64, -1i64);
-    let mut i = 4;
+    let mut i = first + 3;
     while i < args.len() {
         let a = &args[i];
-        if is(a, "WITHSCORES") {
+        if !store && is(a, "WITHSCORES") {
             withscores = true;
         } else if is(a, "LIMIT") && args.len() - i > 2 {
             match (int(&args[i + 1]), int(&args[i + 2])) {
@@ -657,9 +787,9 @@ fn range_generic(
     }
     // Reversed score and lex ranges are written max first.
     let (min, max) = if rev && kind != RangeKind::Rank {
-        (&args[3], &args[2])
+        (&args[first + 2], &args[first + 1])
     } else {
-        (&args[2], &args[3])
+        (&args[first + 1], &args[first + 2])
     };
     let spec = match kind {
         RangeKind::Rank => match (int(min), int(max)) {
@@ -675,48 +805,84 @@ fn range_generic(
             None => return err(reply::ZSET_MINMAX_LEX),
         },
     };
+    // A negative offset skips everything (Redis's `while (offset--)` runs off the end); a
+    // negative count means no limit.
+    let (offset, limit) = (usize::try_from(offset).ok(), usize::try_from(limit).ok());
+    let select = |z: &ZSet| match (&spec, offset) {
+        (RangeSpec::Rank(start, end), _) => by_rank(z, *start, *end, rev),
+        (_, None) => Vec::new(),
+        (RangeSpec::Score(range), Some(offset)) => z.score_range(range, rev, offset, limit),
+        (RangeSpec::Lex(range), Some(offset)) => z.lex_range(range, rev, offset, limit),
+    };
+    if store {
+        return range_store(ctx, &args[1], &args[2], select);
+    }
     let resp3 = resp3(ctx);
     read(
         ctx,
         &args[1],
         || Frame::Array(Vec::new()),
-        |z| {
-            // A negative offset skips everything (Redis's `while (offset--)` runs off the end); a
-            // negative count means no limit.
-            let (offset, limit) = (usize::try_from(offset).ok(), usize::try_from(limit).ok());
-            let items = match (&spec, offset) {
-                (RangeSpec::Rank(start, end), _) => by_rank(z, *start, *end, rev),
-                (_, None) => Vec::new(),
-                (RangeSpec::Score(range), Some(offset)) => z.score_range(range, rev, offset, limit),
-                (RangeSpec::Lex(range), Some(offset)) => z.lex_range(range, rev, offset, limit),
-            };
-            members_reply(items, withscores, resp3)
-        },
+        |z| members_reply(select(z), withscores, resp3),
     )
 }
 
+/// ZRANGESTORE's write: the selected members replace `dst` (deleted when there are none).
+fn range_store(
+    ctx: &mut Ctx<'_>,
+    dst: &[u8],
+    src: &[u8],
+    select: impl FnOnce(&ZSet) -> Vec<Scored>,
+) -> Frame {
+    let expiry = default_expiry(ctx);
+    let now = ctx.now;
+    let mut ks = ctx.session.region.lock();
+    let (found, items) = match ks.get_mut(src, now).map(|e| &e.value) {
+        None => (false, Vec::new()),
+        Some(Value::ZSet(z)) => (true, select(z)),
+        Some(_) => return err(reply::WRONGTYPE),
+    };
+    ks.record_read(found);
+    let n = items.len() as i64;
+    if items.is_empty() {
+        ks.remove(dst, now);
+        return Frame::Integer(0);
+    }
+    let longest = items.iter().map(|(m, _)| m.len()).max().unwrap_or(0);
+    let mut z = ZSet::for_insert(items.len(), longest);
+    for (member, score) in items {
+        z.insert(member, score);
+    }
+    ks.set(dst, Value::ZSet(z), expiry, now);
+    ks.signal_ready(dst);
+    Frame::Integer(n)
+}
+
 pub(super) fn zrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
-    range_generic(ctx, args, None, None)
+    range_generic(ctx, args, None, None, false)
+}
+
+pub(super) fn zrangestore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    range_generic(ctx, args, None, None, true)
 }
 
 pub(super) fn zrangebyscore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
-    range_generic(ctx, args, Some(RangeKind::Score), Some(false))
+    range_generic(ctx, args, Some(RangeKind::Score), Some(false), false)
 }
 
 pub(super) fn zrevrangebyscore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
-    range_generic(ctx, args, Some(RangeKind::Score), Some(true))
+    range_generic(ctx, args, Some(RangeKind::Score), Some(true), false)
 }
 
 pub(super) fn zrevrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
-    range_generic(ctx, args, Some(RangeKind::Rank), Some(true))
+    range_generic(ctx, args, Some(RangeKind::Rank), Some(true), false)
 }
 
 pub(super) fn zrangebylex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
-    range_generic(ctx, args, Some(RangeKind::Lex), Some(false))
+    range_generic(ctx, args, Some(RangeKind::Lex), Some(false), false)
 }
 
 pub(super) fn zrevrangebylex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
-    range_generic(ctx, args, Some(RangeKind::Lex), Some(true))
+    range_generic(ctx, args, Some(RangeKind::Lex), Some(true), false)
 }
 
 // ---- pops and range removal ----
@@ -839,6 +1005,10 @@ pub(super) fn zscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         Frame::Array(vec![Frame::Bulk(next), Frame::Array(flat)])
     })
 }
+
+mod algebra;
+mod pop;
+mod random;
 
 #[cfg(test)]
 mod tests;
