@@ -316,16 +316,24 @@ async fn run_blocking(
         let (keys, timeout_ms) = match attempt(session) {
             table::Blocking::Reply(reply) => {
                 if woken {
-                    // This client used a wake-up but may not have taken the data (e.g. BLMOVE to a
-                    // destination of the wrong type answers WRONGTYPE): let the next waiter look.
-                    let mut ks = session.region.lock();
-                    for key in &waited_on {
-                        ks.signal_ready(key);
-                    }
+                    // Pass on what this client's wake-ups left: elements it did not take, keys it
+                    // was woken for but did not use.
+                    session
+                        .region
+                        .lock()
+                        .release_wake_ups(id, &waited_on, state.store.now());
                 }
                 return finish_blocking(state, session, spec, args, reply);
             }
-            table::Blocking::Wait { keys, timeout_ms } => (keys, timeout_ms),
+            table::Blocking::Wait { keys, timeout_ms } => {
+                if woken {
+                    session
+                        .region
+                        .lock()
+                        .release_wake_ups(id, &waited_on, state.store.now());
+                }
+                (keys, timeout_ms)
+            }
         };
         waited_on.clone_from(&keys);
         if deadline.is_none() {
@@ -351,11 +359,12 @@ async fn run_blocking(
         }
         // Removes this client's registrations however the wait ends; if it ends without using a
         // wake-up it was handed (timeout, dropped connection), the wake-up goes to the next waiter.
-        let mut guard = WaitGuard::new(region, keys, id, &state.stats.blocked_clients);
+        let mut guard = WaitGuard::new(region, keys, id, state);
         // A push between the attempt above and the registration woke nobody: look once more now
         // that any later push will find us queued.
         if let table::Blocking::Reply(reply) = attempt(session) {
-            guard.consumed = true;
+            // Not consumed: a push in between may have handed us a wake-up, which the guard
+            // passes on.
             drop(guard);
             return finish_blocking(state, session, spec, args, reply);
         }
@@ -392,39 +401,38 @@ struct WaitGuard<'a> {
     region: Arc<Region>,
     keys: Vec<Bytes>,
     id: u64,
-    /// The wait ended by using a wake-up (or data was found); nothing to hand on.
+    /// The wait ended by a wake-up (or data was found): the next attempt acts on it and then
+    /// releases it. Otherwise (timeout, dropped connection) the guard releases it.
     consumed: bool,
-    /// `INFO clients` `blocked_clients`, counted while this guard lives.
-    blocked: &'a std::sync::atomic::AtomicUsize,
+    /// `INFO clients` `blocked_clients` is counted while this guard lives.
+    state: &'a ServerState,
 }
 
 impl<'a> WaitGuard<'a> {
-    fn new(
-        region: Arc<Region>,
-        keys: Vec<Bytes>,
-        id: u64,
-        blocked: &'a std::sync::atomic::AtomicUsize,
-    ) -> Self {
-        blocked.fetch_add(1, Ordering::Relaxed);
+    fn new(region: Arc<Region>, keys: Vec<Bytes>, id: u64, state: &'a ServerState) -> Self {
+        state.stats.blocked_clients.fetch_add(1, Ordering::Relaxed);
         Self {
             region,
             keys,
             id,
             consumed: false,
-            blocked,
+            state,
         }
     }
 }
 
 impl Drop for WaitGuard<'_> {
     fn drop(&mut self) {
-        self.blocked.fetch_sub(1, Ordering::Relaxed);
+        self.state
+            .stats
+            .blocked_clients
+            .fetch_sub(1, Ordering::Relaxed);
         let mut ks = self.region.lock();
         for key in &self.keys {
-            let still_queued = ks.remove_waiter(key, self.id);
-            if !still_queued && !self.consumed {
-                ks.signal_ready(key);
-            }
+            ks.remove_waiter(key, self.id);
+        }
+        if !self.consumed {
+            ks.release_wake_ups(self.id, &self.keys, self.state.store.now());
         }
     }
 }

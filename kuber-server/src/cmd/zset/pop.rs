@@ -2,10 +2,8 @@
 //! dispatcher retries after a push (`run_blocking`, the machinery BLPOP uses).
 //!
 //! Wake-ups: ZADD, ZINCRBY and the STORE commands call `signal_ready` on the key they create or
-//! grow, which wakes the longest-waiting client. A served client passes the wake-up on for every
-//! one of its keys that still holds members: for the key it popped from (members left for the
-//! next client), and for keys whose wake-up it was handed too but did not use (a client waiting on
-//! several keys is first in line on each of them).
+//! grow, which wakes the longest-waiting client; once served, that client's wake-ups are passed on
+//! for every key that still holds a value (`Keyspace::release_wake_ups`).
 
 use bytes::Bytes;
 use kuber_protocol::Frame;
@@ -16,7 +14,7 @@ use crate::cmd::args::is;
 use crate::cmd::reply::{self, err};
 use crate::cmd::table::Blocking;
 use crate::store::value::parse_i64;
-use crate::store::{Keyspace, Value};
+use crate::store::Keyspace;
 
 /// How a pop answers: BZPOPMIN's flat `[key, member, score]`, or ZMPOP's
 /// `[key, [[member, score], …]]`.
@@ -153,14 +151,8 @@ fn blocking(ctx: &mut Ctx<'_>, pop: &Pop<'_>, timeout: Option<u64>) -> Blocking 
     let mut ks = ctx.session.region.lock();
     match pop_first(&mut ks, pop, now, resp3) {
         Err(e) => Blocking::Reply(e),
-        Ok(Some(reply)) => {
-            for key in pop.keys {
-                if matches!(ks.peek(key, now).map(|e| &e.value), Some(Value::ZSet(_))) {
-                    ks.signal_ready(key);
-                }
-            }
-            Blocking::Reply(reply)
-        }
+        // Members left behind are passed on by the dispatcher (`release_wake_ups`).
+        Ok(Some(reply)) => Blocking::Reply(reply),
         // Owned copies: the dispatcher keeps these for the whole wait.
         Ok(None) => Blocking::Wait {
             keys: pop.keys.iter().map(|k| Bytes::copy_from_slice(k)).collect(),
