@@ -53,6 +53,10 @@ pub struct Ctx<'a> {
     pub session: &'a mut Session,
     /// Clock time for this command, read once so the whole command sees one instant.
     pub now: u64,
+    /// A blocking handler runs again after a wake-up. Redis serves a blocked client from a ready
+    /// key only when the key holds the type it waits for, so a key of another type is skipped
+    /// then rather than answered with WRONGTYPE as on the first attempt.
+    pub woken: bool,
 }
 
 impl Ctx<'_> {
@@ -184,6 +188,7 @@ fn run_sync(
         state,
         session,
         now,
+        woken: false,
     };
     let reply = handler(&mut ctx, args);
     if spec.has(table::WRITE) {
@@ -260,6 +265,7 @@ fn exec(state: &ServerState, session: &mut Session) -> Frame {
                         state,
                         session,
                         now,
+                        woken: false,
                     },
                     args,
                 ) {
@@ -297,7 +303,7 @@ async fn run_blocking(
     let spec = table::lookup(&args[0])
         .map(|i| table::COMMANDS[i])
         .expect("running command exists");
-    let attempt = |session: &mut Session| {
+    let attempt = |session: &mut Session, woken: bool| {
         let _gate = state.exec_gate.read();
         let now = state.store.now();
         handler(
@@ -305,6 +311,7 @@ async fn run_blocking(
                 state,
                 session,
                 now,
+                woken,
             },
             args,
         )
@@ -313,7 +320,7 @@ async fn run_blocking(
     let mut woken = false;
     let mut waited_on: Vec<Bytes> = Vec::new();
     loop {
-        let (keys, timeout_ms) = match attempt(session) {
+        let (keys, timeout_ms) = match attempt(session, woken) {
             table::Blocking::Reply(reply) => {
                 if woken {
                     // Pass on what this client's wake-ups left: elements it did not take, keys it
@@ -362,7 +369,7 @@ async fn run_blocking(
         let mut guard = WaitGuard::new(region, keys, id, state);
         // A push between the attempt above and the registration woke nobody: look once more now
         // that any later push will find us queued.
-        if let table::Blocking::Reply(reply) = attempt(session) {
+        if let table::Blocking::Reply(reply) = attempt(session, woken) {
             // Not consumed: a push in between may have handed us a wake-up, which the guard
             // passes on.
             drop(guard);

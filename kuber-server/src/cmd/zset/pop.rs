@@ -14,7 +14,7 @@ use crate::cmd::args::is;
 use crate::cmd::reply::{self, err};
 use crate::cmd::table::Blocking;
 use crate::store::value::parse_i64;
-use crate::store::Keyspace;
+use crate::store::{Keyspace, Value};
 
 /// How a pop answers: BZPOPMIN's flat `[key, member, score]`, or ZMPOP's
 /// `[key, [[member, score], …]]`.
@@ -33,10 +33,24 @@ struct Pop<'a> {
 }
 
 /// Pops from the first key holding a sorted set, as Redis's `genericZpopCommand`: keys are checked
-/// in order up to the first existing one, which answers WRONGTYPE if it is not a sorted set.
+/// in order up to the first existing one, which answers WRONGTYPE if it is not a sorted set
+/// (unless `skip_other_types`: a woken client passes over such keys, see [`Ctx::woken`]).
 /// `Ok(None)` when every key is missing.
-fn pop_first(ks: &mut Keyspace, pop: &Pop<'_>, now: u64, resp3: bool) -> Result<Option<Frame>, Frame> {
+fn pop_first(
+    ks: &mut Keyspace,
+    pop: &Pop<'_>,
+    now: u64,
+    resp3: bool,
+    skip_other_types: bool,
+) -> Result<Option<Frame>, Frame> {
     for key in pop.keys {
+        if skip_other_types
+            && ks
+                .peek(key, now)
+                .is_some_and(|e| !matches!(e.value, Value::ZSet(_)))
+        {
+            continue;
+        }
         let popped = match edit(ks, key, now, |z| {
             let popped = z.pop(pop.max, pop.count);
             let changed = !popped.is_empty();
@@ -78,7 +92,9 @@ fn parse_mpop(args: &[Bytes], numkeys_at: usize) -> Result<Pop<'_>, Frame> {
         Some(n) if n >= 1 => n as u64,
         _ => return Err(err(reply::SET_NUMKEYS)),
     };
-    let where_at = (numkeys_at as u64).saturating_add(numkeys).saturating_add(1);
+    let where_at = (numkeys_at as u64)
+        .saturating_add(numkeys)
+        .saturating_add(1);
     if where_at >= args.len() as u64 {
         return Err(err(reply::SYNTAX));
     }
@@ -118,7 +134,7 @@ pub(super) fn zmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     };
     let resp3 = resp3(ctx);
     let mut ks = ctx.session.region.lock();
-    match pop_first(&mut ks, &pop, ctx.now, resp3) {
+    match pop_first(&mut ks, &pop, ctx.now, resp3, false) {
         Ok(Some(reply)) => reply,
         Ok(None) => Frame::NullArray,
         Err(e) => e,
@@ -146,10 +162,9 @@ fn timeout_ms(arg: &[u8]) -> Result<Option<u64>, Frame> {
 
 /// Pops now if any key holds members, else asks the dispatcher to wait on the keys.
 fn blocking(ctx: &mut Ctx<'_>, pop: &Pop<'_>, timeout: Option<u64>) -> Blocking {
-    let resp3 = resp3(ctx);
-    let now = ctx.now;
+    let (resp3, now, woken) = (resp3(ctx), ctx.now, ctx.woken);
     let mut ks = ctx.session.region.lock();
-    match pop_first(&mut ks, pop, now, resp3) {
+    match pop_first(&mut ks, pop, now, resp3, woken) {
         Err(e) => Blocking::Reply(e),
         // Members left behind are passed on by the dispatcher (`release_wake_ups`).
         Ok(Some(reply)) => Blocking::Reply(reply),
@@ -193,3 +208,6 @@ pub(super) fn bzmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Blocking {
         Err(e) => Blocking::Reply(e),
     }
 }
+
+#[cfg(test)]
+mod tests;
