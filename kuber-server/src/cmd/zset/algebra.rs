@@ -252,10 +252,8 @@ fn compute(request: &Request<'_>, lent: &Lent<'_, '_>) -> (ZSet, usize) {
         Op::Inter => {
             let mut order: Vec<usize> = (0..request.keys.len()).collect();
             order.sort_by_key(|&i| source(i).map_or(0, |(_, s)| s.len()));
-            let all: Option<Vec<(usize, (usize, &Source))>> = order
-                .iter()
-                .map(|&i| source(i).map(|s| (i, s)))
-                .collect();
+            let all: Option<Vec<(usize, (usize, &Source))>> =
+                order.iter().map(|&i| source(i).map(|s| (i, s))).collect();
             if let Some(all) = all
                 && let Some(&(first_i, (first_owner, first))) = all.first()
             {
@@ -383,3 +381,6 @@ pub(super) fn zdiffstore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
 pub(super) fn zintercard(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     generic(ctx, args, Op::Inter, false, true)
 }
+
+#[cfg(test)]
+mod tests;

@@ -76,3 +76,6 @@ pub(super) fn zrandmember(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         },
     )
 }
+
+#[cfg(test)]
+mod tests;
