@@ -154,7 +154,7 @@ struct Request<'a> {
 }
 
 /// Everything before the key lookups: numkeys, as Redis checks it.
-fn parse_numkeys<'a>(args: &'a [Bytes], at: usize) -> Result<&'a [Bytes], Frame> {
+fn parse_numkeys(args: &[Bytes], at: usize) -> Result<&[Bytes], Frame> {
     let numkeys = int(&args[at])?;
     if numkeys < 1 {
         return Err(reply::zset_at_least_one_key(&String::from_utf8_lossy(

@@ -1,4 +1,4 @@
-//! Pops across several keys: ZMPOP, and the blocking BZPOPMIN, BZPOPMAX and BZMPOP, which the
+//! Pops: ZPOPMIN and ZPOPMAX, ZMPOP across several keys, and the blocking BZPOPMIN, BZPOPMAX and BZMPOP, which the
 //! dispatcher retries after a push (`run_blocking`, the machinery BLPOP uses).
 //!
 //! Wake-ups: ZADD, ZINCRBY and the STORE commands call `signal_ready` on the key they create or
@@ -8,9 +8,9 @@
 use bytes::Bytes;
 use kuber_protocol::Frame;
 
-use super::{edit, resp3, score_frame};
+use super::{edit, edit_reply, members_reply, resp3, score_frame};
 use crate::cmd::Ctx;
-use crate::cmd::args::is;
+use crate::cmd::args::{int, is};
 use crate::cmd::reply::{self, err};
 use crate::cmd::table::Blocking;
 use crate::store::value::parse_i64;
@@ -207,6 +207,44 @@ pub(super) fn bzmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Blocking {
         Ok(timeout) => blocking(ctx, &pop, timeout),
         Err(e) => Blocking::Reply(e),
     }
+}
+
+// ---- ZPOPMIN, ZPOPMAX ----
+
+fn pop_generic(ctx: &mut Ctx<'_>, args: &[Bytes], max: bool) -> Frame {
+    if args.len() > 3 {
+        return err(reply::SYNTAX);
+    }
+    let count = match args.get(2).map(|a| int(a)) {
+        None => None,
+        Some(Ok(n)) if n >= 0 => Some(n as usize),
+        Some(_) => return err(reply::ZSET_COUNT_POSITIVE),
+    };
+    let resp3 = resp3(ctx);
+    edit_reply(ctx, &args[1], Frame::Array(Vec::new()), |z| {
+        let popped = z.pop(max, count.unwrap_or(1));
+        let changed = !popped.is_empty();
+        // A single pop is a flat [member, score] in both protocols; with a count RESP3 nests pairs.
+        let reply = if count.is_some() {
+            members_reply(popped, true, resp3)
+        } else {
+            Frame::Array(
+                popped
+                    .into_iter()
+                    .flat_map(|(m, s)| [Frame::Bulk(m), score_frame(resp3, s)])
+                    .collect(),
+            )
+        };
+        (reply, changed)
+    })
+}
+
+pub(super) fn zpopmin(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    pop_generic(ctx, args, false)
+}
+
+pub(super) fn zpopmax(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    pop_generic(ctx, args, true)
 }
 
 #[cfg(test)]
