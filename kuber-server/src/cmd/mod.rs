@@ -328,16 +328,18 @@ async fn run_blocking(
                     session
                         .region
                         .lock()
-                        .release_wake_ups(id, &waited_on, state.store.now());
+                        .release_wake_ups(id, &waited_on, state.store.now(), true);
                 }
                 return finish_blocking(state, session, spec, args, reply);
             }
             table::Blocking::Wait { keys, timeout_ms } => {
                 if woken {
-                    session
-                        .region
-                        .lock()
-                        .release_wake_ups(id, &waited_on, state.store.now());
+                    session.region.lock().release_wake_ups(
+                        id,
+                        &waited_on,
+                        state.store.now(),
+                        false,
+                    );
                 }
                 (keys, timeout_ms)
             }
@@ -439,7 +441,7 @@ impl Drop for WaitGuard<'_> {
             ks.remove_waiter(key, self.id);
         }
         if !self.consumed {
-            ks.release_wake_ups(self.id, &self.keys, self.state.store.now());
+            ks.release_wake_ups(self.id, &self.keys, self.state.store.now(), true);
         }
     }
 }

@@ -368,13 +368,15 @@ impl Keyspace {
     }
 
     /// Called by blocked client `id` when it has acted on its wake-ups (served, found nothing,
-    /// timed out or went away): every key whose wake-up it held is released and, if the key still
-    /// holds a value, signalled for the next client in line.
-    pub fn release_wake_ups(&mut self, id: u64, keys: &[Bytes], now: u64) {
+    /// timed out or went away): every key whose wake-up it held is released and, with `pass_on`,
+    /// signalled for the next client in line if it still holds a value. A client that was woken
+    /// but found nothing it could use passes nothing on: the key is gone or holds a type it does
+    /// not wait for, and handing that on could wake two such clients in turn forever.
+    pub fn release_wake_ups(&mut self, id: u64, keys: &[Bytes], now: u64, pass_on: bool) {
         for key in keys {
             if self.woken.get(&key[..]) == Some(&id) {
                 self.woken.remove(&key[..]);
-                if self.peek(key, now).is_some() {
+                if pass_on && self.peek(key, now).is_some() {
                     self.signal_ready(key);
                 }
             }

@@ -101,8 +101,9 @@ impl<'k, 'a> Lent<'k, 'a> {
             owners: Vec::new(),
             slots: Vec::with_capacity(keys.len()),
         };
+        let mut seen: HashMap<&'a [u8], usize> = HashMap::new();
         for key in keys {
-            if let Some(i) = lent.owners.iter().position(|(k, _)| *k == &key[..]) {
+            if let Some(&i) = seen.get(&key[..]) {
                 lent.ks.record_read(true);
                 lent.slots.push(Some(i));
                 continue;
@@ -121,6 +122,7 @@ impl<'k, 'a> Lent<'k, 'a> {
             lent.ks.record_read(found.is_some());
             lent.slots.push(found.map(|source| {
                 lent.owners.push((&key[..], source));
+                seen.insert(&key[..], lent.owners.len() - 1);
                 lent.owners.len() - 1
             }));
         }

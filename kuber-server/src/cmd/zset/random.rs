@@ -25,9 +25,10 @@ pub(super) fn zrandmember(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
             &args[1],
             || Frame::Null,
             |z| {
+                // `rank_range` walks from the nearer end.
                 let at = rand::rng().random_range(0..z.len());
-                let (member, _) = z.iter().nth(at).expect("index below len");
-                Frame::Bulk(member.clone())
+                let (member, _) = z.rank_range(at, at).pop().expect("rank below len");
+                Frame::Bulk(member)
             },
         );
     }

@@ -149,11 +149,11 @@ async fn one_pending_wake_up_per_key_passed_on_when_released() {
     // `a` served itself from `key`, which still holds a value; `other` is empty: only `key` is
     // passed on, to `b`.
     ks.set(&key, Value::Str(Bytes::from_static(b"v")), None, 0);
-    ks.release_wake_ups(1, &[key.clone(), other.clone()], 0);
+    ks.release_wake_ups(1, &[key.clone(), other.clone()], 0, true);
     assert!(was_notified(&b).await);
     assert!(ks.remove_waiter(&other, 2));
     // Releasing is by owner: a stranger's release changes nothing, `b`'s own frees the key.
-    ks.release_wake_ups(1, &[key.clone()], 0);
+    ks.release_wake_ups(1, std::slice::from_ref(&key), 0, true);
     ks.add_waiter(
         &key,
         Waiter {
@@ -164,6 +164,19 @@ async fn one_pending_wake_up_per_key_passed_on_when_released() {
     );
     ks.signal_ready(&key);
     assert!(!was_notified(&a).await);
-    ks.release_wake_ups(2, &[key.clone()], 0);
+    ks.release_wake_ups(2, std::slice::from_ref(&key), 0, true);
     assert!(was_notified(&a).await);
+    // A client that found nothing it could use frees the key without waking anyone.
+    ks.add_waiter(
+        &key,
+        Waiter {
+            id: 4,
+            notify: b.clone(),
+        },
+        false,
+    );
+    ks.release_wake_ups(3, std::slice::from_ref(&key), 0, false);
+    assert!(!was_notified(&b).await);
+    ks.signal_ready(&key);
+    assert!(was_notified(&b).await);
 }

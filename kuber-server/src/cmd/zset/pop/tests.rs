@@ -293,20 +293,27 @@ async fn blocked_clients_are_served_in_arrival_order() {
 async fn zadd_then_del_in_a_transaction_wakes_nobody_for_good() {
     let s = server();
     let mut c = s.client(Role::User);
-    let waiter = spawn_run!(s.client(Role::User), "BZPOPMIN z 0");
+    let first = spawn_run!(s.client(Role::User), "BZPOPMIN z 0");
+    settle().await;
+    let second = spawn_run!(s.client(Role::User), "BZMPOP 0 1 z MIN");
     settle().await;
     c.run("MULTI").await;
     c.run("ZADD z 0 foo").await;
     c.run("DEL z").await;
     c.run("SET z str").await;
     assert_eq!(c.run("EXEC").await, "*3\r\n:1\r\n:1\r\n+OK\r\n");
+    // The woken client skips the string and keeps its place without waking the next one.
     settle().await;
-    assert!(!waiter.is_finished());
+    assert!(!first.is_finished() && !second.is_finished());
     c.run("DEL z").await;
-    c.run("ZADD z 1 bar").await;
+    c.run("ZADD z 1 bar 2 baz").await;
     assert_eq!(
-        waiter.await.unwrap().1,
+        first.await.unwrap().1,
         "*3\r\n$1\r\nz\r\n$3\r\nbar\r\n$1\r\n1\r\n"
+    );
+    assert_eq!(
+        second.await.unwrap().1,
+        "*2\r\n$1\r\nz\r\n*1\r\n*2\r\n$3\r\nbaz\r\n$1\r\n2\r\n"
     );
 }
 
