@@ -54,8 +54,9 @@ pub struct Ctx<'a> {
     pub session: &'a mut Session,
     /// Clock time for this command, read once so the whole command sees one instant.
     pub now: u64,
-    /// A blocking handler runs again after a wake-up. Redis serves a woken client only from keys
-    /// that hold the type it waits for; a key of another type keeps it blocked (no WRONGTYPE).
+    /// A blocking handler runs again after a wake-up. Redis serves a blocked client from a ready
+    /// key only when the key holds the type it waits for, so a key of another type is skipped
+    /// then rather than answered with WRONGTYPE as on the first attempt.
     pub woken: bool,
 }
 
@@ -332,20 +333,37 @@ async fn run_blocking(
     let _blocked = BlockedMark(session.handle.clone());
     let mut deadline = None;
     let mut woken = false;
-    // Keys whose wake-up this client received in its last wait. Handlers never pass wake-ups on
-    // themselves: the client that received one does, once it has replied, for each such key that
-    // still exists — the elements it left, or did not take (BLMOVE to a destination of the wrong
-    // type answers WRONGTYPE), or a second key's push while it took from the first, go to the
-    // next waiter. So blocked clients are served one at a time, in arrival order.
-    let mut signalled: Vec<Bytes> = Vec::new();
+    // Keys this client last waited on. Handlers never pass wake-ups on themselves: the store
+    // keeps one pending wake-up per key, and the client that received it releases it once it has
+    // acted (`release_wake_ups`), handing it to the next waiter when the key still holds data.
+    // So blocked clients are served one at a time, in arrival order.
+    let mut waited_on: Vec<Bytes> = Vec::new();
     loop {
         let (keys, timeout_ms) = match attempt(session, woken) {
             table::Blocking::Reply(reply) => {
-                pass_on(state, session, &signalled);
+                if woken {
+                    // Pass on what this client's wake-ups left: elements it did not take, keys it
+                    // was woken for but did not use.
+                    session
+                        .region
+                        .lock()
+                        .release_wake_ups(id, &waited_on, state.store.now(), true);
+                }
                 return finish_blocking(state, session, spec, args, reply);
             }
-            table::Blocking::Wait { keys, timeout_ms } => (keys, timeout_ms),
+            table::Blocking::Wait { keys, timeout_ms } => {
+                if woken {
+                    session.region.lock().release_wake_ups(
+                        id,
+                        &waited_on,
+                        state.store.now(),
+                        false,
+                    );
+                }
+                (keys, timeout_ms)
+            }
         };
+        waited_on.clone_from(&keys);
         if deadline.is_none() {
             session.handle.set_blocked(Some(notify.clone()));
             deadline = Some(
@@ -370,12 +388,13 @@ async fn run_blocking(
         }
         // Removes this client's registrations however the wait ends; if it ends without using a
         // wake-up it was handed (timeout, dropped connection), the wake-up goes to the next waiter.
-        let guard = WaitGuard::new(region, keys, id, &state.stats.blocked_clients);
+        let mut guard = WaitGuard::new(region, keys, id, state);
         // A push between the attempt above and the registration woke nobody: look once more now
         // that any later push will find us queued.
         if let table::Blocking::Reply(reply) = attempt(session, woken) {
-            let signalled = guard.finish();
-            pass_on(state, session, &signalled);
+            // Not consumed: a push in between may have handed us a wake-up, which the guard
+            // passes on.
+            drop(guard);
             return finish_blocking(state, session, spec, args, reply);
         }
         let expired = match deadline.flatten() {
@@ -402,23 +421,9 @@ async fn run_blocking(
                 _ => Frame::NullArray,
             };
         }
-        signalled = guard.finish();
+        guard.consumed = true;
+        drop(guard);
         woken = true;
-    }
-}
-
-/// Hands the wake-ups a client received (`signalled`) on to the next waiter of each key that
-/// still exists.
-fn pass_on(state: &ServerState, session: &Session, signalled: &[Bytes]) {
-    if signalled.is_empty() {
-        return;
-    }
-    let now = state.store.now();
-    let mut ks = session.region.lock();
-    for key in signalled {
-        if ks.peek(key, now).is_some() {
-            ks.signal_ready(key);
-        }
     }
 }
 
@@ -446,49 +451,38 @@ struct WaitGuard<'a> {
     region: Arc<Region>,
     keys: Vec<Bytes>,
     id: u64,
-    /// `INFO clients` `blocked_clients`, counted while this guard lives.
-    blocked: &'a std::sync::atomic::AtomicUsize,
+    /// The wait ended by a wake-up (or data was found): the next attempt acts on it and then
+    /// releases it. Otherwise (timeout, dropped connection) the guard releases it.
+    consumed: bool,
+    /// `INFO clients` `blocked_clients` is counted while this guard lives.
+    state: &'a ServerState,
 }
 
 impl<'a> WaitGuard<'a> {
-    fn new(
-        region: Arc<Region>,
-        keys: Vec<Bytes>,
-        id: u64,
-        blocked: &'a std::sync::atomic::AtomicUsize,
-    ) -> Self {
-        blocked.fetch_add(1, Ordering::Relaxed);
+    fn new(region: Arc<Region>, keys: Vec<Bytes>, id: u64, state: &'a ServerState) -> Self {
+        state.stats.blocked_clients.fetch_add(1, Ordering::Relaxed);
         Self {
             region,
             keys,
             id,
-            blocked,
+            consumed: false,
+            state,
         }
-    }
-
-    /// Ends a wait that a key's wake-up (or data found) ended: removes the registrations and
-    /// returns the keys whose wake-up this client received, for `pass_on`.
-    fn finish(mut self) -> Vec<Bytes> {
-        let keys = std::mem::take(&mut self.keys);
-        let mut ks = self.region.lock();
-        keys.into_iter()
-            .filter(|key| !ks.remove_waiter(key, self.id))
-            .collect()
     }
 }
 
 impl Drop for WaitGuard<'_> {
     fn drop(&mut self) {
-        self.blocked.fetch_sub(1, Ordering::Relaxed);
-        if self.keys.is_empty() {
-            return;
-        }
-        // The wait ended without using a wake-up it may have received: hand it on.
+        self.state
+            .stats
+            .blocked_clients
+            .fetch_sub(1, Ordering::Relaxed);
         let mut ks = self.region.lock();
         for key in &self.keys {
-            if !ks.remove_waiter(key, self.id) {
-                ks.signal_ready(key);
-            }
+            ks.remove_waiter(key, self.id);
+        }
+        if !self.consumed {
+            ks.release_wake_ups(self.id, &self.keys, self.state.store.now(), true);
         }
     }
 }

@@ -271,3 +271,19 @@ pub const CLIENT_UNBLOCK_REASON: &str = "ERR CLIENT UNBLOCK reason should be TIM
 pub const CLIENT_UNBLOCKED: &str = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
 /// SORT without ALPHA meeting a weight that is not a number.
 pub const LIST_SORT_NOT_DOUBLE: &str = "ERR One or more scores can't be converted into double";
+/// ZUNIONSTORE/ZINTERSTORE with a weight that is not a float (or NaN).
+pub const ZSET_WEIGHT_FLOAT: &str = "ERR weight value is not a float";
+/// ZMPOP/BZMPOP COUNT that is not a positive integer.
+pub const ZSET_COUNT_GT0: &str = "ERR count should be greater than 0";
+/// ZRANDMEMBER count of -2^63 (its magnitude does not fit).
+pub const ZSET_RANDOM_COUNT_RANGE: &str =
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+/// ZRANDMEMBER WITHSCORES count past ±2^62, or a negative count past Kuber's bound on repeats.
+pub const ZSET_OUT_OF_RANGE: &str = "ERR value is out of range";
+
+/// ZUNION/ZINTER/ZDIFF/ZINTERCARD (and STORE forms) with numkeys below 1.
+pub fn zset_at_least_one_key(command: &str) -> Frame {
+    Frame::error(format!(
+        "ERR at least 1 input key is needed for '{command}' command"
+    ))
+}

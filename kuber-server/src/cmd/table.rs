@@ -998,6 +998,9 @@ mod coverage {
             include_str!("set/tests.rs"),
             include_str!("zset/tests.rs"),
             include_str!("json/tests.rs"),
+            include_str!("zset/algebra/tests.rs"),
+            include_str!("zset/pop/tests.rs"),
+            include_str!("zset/random/tests.rs"),
             include_str!("transaction.rs"),
             include_str!("pubsub.rs"),
         ]
