@@ -117,6 +117,10 @@ fn main() -> anyhow::Result<()> {
             );
         }
         println!("Kuber RESP listening on {}", server.local_addr());
+        println!(
+            "Kuber HTTP (REST API /api/v1, console /, metrics /metrics) listening on http://{}",
+            server.http_addr()
+        );
         server.run(shutdown_signal()).await;
         anyhow::Ok(())
     })

@@ -46,8 +46,10 @@ pub enum ServerError {
 /// A bound, not yet running server.
 pub struct Server {
     listener: TcpListener,
+    http_listener: TcpListener,
     state: Arc<ServerState>,
     local_addr: SocketAddr,
+    http_addr: SocketAddr,
 }
 
 impl Server {
@@ -86,6 +88,23 @@ impl Server {
         let local_addr = listener
             .local_addr()
             .map_err(|source| ServerError::Bind { addr, source })?;
+        let http_bind = format!(
+            "{}:{}",
+            config.kuber.server.bind, config.kuber.server.http_port
+        );
+        let http_listener =
+            TcpListener::bind(&http_bind)
+                .await
+                .map_err(|source| ServerError::Bind {
+                    addr: http_bind.clone(),
+                    source,
+                })?;
+        let http_addr = http_listener
+            .local_addr()
+            .map_err(|source| ServerError::Bind {
+                addr: http_bind,
+                source,
+            })?;
         let state = Arc::new(ServerState::new(config, store, Arc::new(auth)));
         let _ = state.json_index_file.set(index_file);
         state
@@ -94,8 +113,10 @@ impl Server {
         Ok((
             Server {
                 listener,
+                http_listener,
                 state,
                 local_addr,
+                http_addr,
             },
             generated,
         ))
@@ -104,6 +125,11 @@ impl Server {
     /// The bound RESP address.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The bound HTTP address (REST API, console, metrics).
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http_addr
     }
 
     /// The shared state (for tests and the HTTP layer).
@@ -115,6 +141,7 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let state = self.state;
         let expiry = tokio::spawn(active_expiry(state.clone()));
+        let http = tokio::spawn(crate::http::serve(self.http_listener, state.clone()));
         let mut stop = state.shutdown_signal();
         tokio::pin!(shutdown);
         loop {
@@ -141,6 +168,8 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         expiry.abort();
+        // The HTTP server saw the same shutdown signal; give in-flight requests a moment.
+        let _ = tokio::time::timeout(Duration::from_secs(5), http).await;
         tracing::info!("shutdown complete");
     }
 }

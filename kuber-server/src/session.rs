@@ -51,7 +51,24 @@ pub struct ClientHandle {
     pub meta: Mutex<ClientMeta>,
     killed: AtomicBool,
     kill: Notify,
+    /// While the client waits in a blocking command: the wait's wake-up, for CLIENT UNBLOCK.
+    blocked: Mutex<Option<Arc<Notify>>>,
+    /// How CLIENT UNBLOCK ended the wait (`UNBLOCK_*`).
+    unblocked: std::sync::atomic::AtomicU8,
 }
+
+/// How CLIENT UNBLOCK ends a blocking command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unblock {
+    /// Reply as if the timeout had passed.
+    Timeout,
+    /// Reply `-UNBLOCKED client unblocked via CLIENT UNBLOCK`.
+    Error,
+}
+
+const UNBLOCK_NONE: u8 = 0;
+const UNBLOCK_TIMEOUT: u8 = 1;
+const UNBLOCK_ERROR: u8 = 2;
 
 impl ClientHandle {
     /// Asks the connection to close after its current batch.
@@ -63,6 +80,44 @@ impl ClientHandle {
     /// True once killed.
     pub fn is_killed(&self) -> bool {
         self.killed.load(Ordering::Acquire)
+    }
+
+    /// Marks the client as blocked (`Some`, with the wake-up of its wait) or no longer blocked.
+    pub fn set_blocked(&self, wake: Option<Arc<Notify>>) {
+        let mut blocked = self.blocked.lock();
+        if wake.is_some() {
+            self.unblocked.store(UNBLOCK_NONE, Ordering::Release);
+        }
+        *blocked = wake;
+    }
+
+    /// True while the client waits in a blocking command (`flags=b` in CLIENT LIST).
+    pub fn is_blocked(&self) -> bool {
+        self.blocked.lock().is_some()
+    }
+
+    /// CLIENT UNBLOCK: ends the client's wait with `how`. False when it was not blocked (or
+    /// another CLIENT UNBLOCK got there first).
+    pub fn unblock(&self, how: Unblock) -> bool {
+        let Some(wake) = self.blocked.lock().take() else {
+            return false;
+        };
+        let code = match how {
+            Unblock::Timeout => UNBLOCK_TIMEOUT,
+            Unblock::Error => UNBLOCK_ERROR,
+        };
+        self.unblocked.store(code, Ordering::Release);
+        wake.notify_one();
+        true
+    }
+
+    /// Whether (and how) CLIENT UNBLOCK ended the current wait.
+    pub fn unblocked(&self) -> Option<Unblock> {
+        match self.unblocked.load(Ordering::Acquire) {
+            UNBLOCK_TIMEOUT => Some(Unblock::Timeout),
+            UNBLOCK_ERROR => Some(Unblock::Error),
+            _ => None,
+        }
     }
 
     /// Resolves when the client is killed.
@@ -121,7 +176,15 @@ impl ClientRegistry {
             }),
             killed: AtomicBool::new(false),
             kill: Notify::new(),
+            blocked: Mutex::new(None),
+            unblocked: std::sync::atomic::AtomicU8::new(UNBLOCK_NONE),
         })
+    }
+
+    /// A handle that is not registered: for an HTTP request, which runs commands through the
+    /// dispatcher like a client but is not a connection `CLIENT LIST` should show.
+    pub fn detached(&self, peer: SocketAddr, local: SocketAddr, now_ms: u64) -> Arc<ClientHandle> {
+        self.new_handle(peer, local, now_ms)
     }
 
     /// Removes a closed connection.

@@ -72,6 +72,10 @@ pub struct ServerState {
     /// Where JSON index definitions are saved; set by a server that owns a data directory (unit
     /// tests run without one and save nothing).
     pub json_index_file: std::sync::OnceLock<std::path::PathBuf>,
+    /// Logged-in web consoles.
+    pub console_sessions: crate::http::console::ConsoleSessions,
+    /// Per-command counters and latencies.
+    pub metrics: crate::metrics::Metrics,
     shutdown: watch::Sender<bool>,
 }
 
@@ -99,6 +103,8 @@ impl ServerState {
             exec_gate: parking_lot::RwLock::new(()),
             pubsub,
             json_index_file: std::sync::OnceLock::new(),
+            console_sessions: Default::default(),
+            metrics: crate::metrics::Metrics::new(crate::cmd::table::COMMANDS.len()),
             shutdown: watch::channel(false).0,
         }
     }

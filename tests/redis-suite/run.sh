@@ -144,7 +144,7 @@ start_target() {
     dir="$WORK/$target-$tag"
     mkdir -p "$dir"
     if [[ "$target" == kuber ]]; then
-        KUBER_ADMIN_PASSWORD="$PASSWORD" "$KUBER_BIN" --bind 127.0.0.1 --port "$sport" --data-dir "$dir" \
+        KUBER_ADMIN_PASSWORD="$PASSWORD" "$KUBER_BIN" --bind 127.0.0.1 --port "$sport" --http-port 0 --data-dir "$dir" \
             >"$LOGDIR/$target-$tag.server.log" 2>&1 &
         SERVER_PID=$!
         USER_NAME="admin"

@@ -58,6 +58,21 @@ pub struct Identity {
     pub role: Role,
 }
 
+/// A user to add (`create`) or change: fields left `None` keep their value.
+#[derive(Clone, Debug, Default)]
+pub struct UserChange {
+    /// Login name.
+    pub username: String,
+    /// True to add a new user, false to change an existing one.
+    pub create: bool,
+    /// New clear-text password (hashed before it is stored).
+    pub password: Option<String>,
+    /// New roles.
+    pub roles: Option<Vec<Role>>,
+    /// Enable or disable.
+    pub enabled: Option<bool>,
+}
+
 /// Why the users file could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
@@ -124,6 +139,55 @@ impl Authenticator {
     /// Number of users.
     pub fn user_count(&self) -> usize {
         self.users.read().len()
+    }
+
+    /// Every user without the password hash: (name, roles, enabled), sorted by name.
+    pub fn list_users(&self) -> Vec<(String, Vec<Role>, bool)> {
+        let mut users: Vec<_> = self
+            .users
+            .read()
+            .values()
+            .map(|u| (u.username.clone(), u.roles.clone(), u.enabled))
+            .collect();
+        users.sort();
+        users
+    }
+
+    /// Adds a user (false when the name is taken) or changes one, then rewrites the users file.
+    /// A new password is hashed here (on the caller's thread: call from a blocking context);
+    /// changing a password or disabling a user forgets its verified-credential cache entry.
+    pub fn change_user(&self, change: UserChange) -> Result<bool, AuthError> {
+        let hash = change
+            .password
+            .as_deref()
+            .map(|p| password::hash_password(p.as_bytes()));
+        let mut users = self.users.write();
+        let exists = users.contains_key(&change.username);
+        if change.create == exists {
+            return Ok(false);
+        }
+        let mut next = users.clone();
+        let record = next
+            .entry(change.username.clone())
+            .or_insert_with(|| UserRecord {
+                username: change.username.clone(),
+                password: String::new(),
+                roles: vec![Role::Reader],
+                enabled: true,
+            });
+        if let Some(hash) = hash {
+            record.password = hash;
+        }
+        if let Some(roles) = change.roles {
+            record.roles = roles;
+        }
+        if let Some(enabled) = change.enabled {
+            record.enabled = enabled;
+        }
+        users::save(&self.path, &next)?;
+        *users = next;
+        self.verified.lock().remove(&change.username);
+        Ok(true)
     }
 
     fn digest(&self, username: &str, password: &[u8]) -> [u8; 32] {

@@ -8,7 +8,7 @@ use kuber_protocol::{Frame, ProtocolVersion};
 use super::args::{int, is, text};
 use super::reply::{self, err};
 use super::{Ctx, region, table};
-use crate::session::{ClientHandle, Session};
+use crate::session::{ClientHandle, Session, Unblock};
 use crate::state::ServerState;
 
 /// The Redis version Kuber answers as: the command set and replies follow Redis 7.0.
@@ -178,13 +178,14 @@ pub(super) fn client_line(handle: &ClientHandle, now_ms: u64) -> String {
             .unwrap_or_default()
     };
     format!(
-        "id={} addr={} laddr={} fd=0 name={} age={} idle={} flags=N db={} region={} sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
+        "id={} addr={} laddr={} fd=0 name={} age={} idle={} flags={} db={} region={} sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
         handle.id,
         handle.peer,
         handle.local,
         show(&meta.name),
         now_ms.saturating_sub(handle.created_ms) / 1000,
         now_ms.saturating_sub(handle.last_interaction_ms.load(Ordering::Relaxed)) / 1000,
+        if handle.is_blocked() { "b" } else { "N" },
         db,
         meta.region,
         cmd,
@@ -211,6 +212,8 @@ const CLIENT_HELP: &[&str] = &[
     "    Return information about the current client connection.",
     "KILL <ip:port> | KILL <option> <value> [...]",
     "    Kill connections (ADMIN). Options: ID, ADDR, LADDR, USER, SKIPME.",
+    "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+    "    Unblock the specified blocked client (ADMIN).",
     "NO-EVICT (ON|OFF)",
     "    Accepted for compatibility.",
     "NO-TOUCH (ON|OFF)",
@@ -299,6 +302,11 @@ pub(super) fn client(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
             return ctx.noperm("client|kill");
         }
         client_kill(ctx, args)
+    } else if is(sub, "UNBLOCK") && (2..=4).contains(&args.len()) {
+        if ctx.role() != crate::auth::Role::Admin {
+            return ctx.noperm("client|unblock");
+        }
+        client_unblock(ctx, args)
     } else if (is(sub, "NO-EVICT") || is(sub, "NO-TOUCH")) && args.len() == 3 {
         if is(&args[2], "ON") || is(&args[2], "OFF") {
             Frame::ok()
@@ -310,6 +318,32 @@ pub(super) fn client(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     } else {
         reply::unknown_subcommand("client", sub)
     }
+}
+
+/// `CLIENT UNBLOCK id [TIMEOUT|ERROR]`: :1 when the client was blocked and now is not.
+fn client_unblock(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    if args.len() == 2 {
+        return reply::wrong_arity("client|unblock");
+    }
+    // Redis checks the reason before the id.
+    let how = match args.get(3) {
+        None => Unblock::Timeout,
+        Some(reason) if is(reason, "TIMEOUT") => Unblock::Timeout,
+        Some(reason) if is(reason, "ERROR") => Unblock::Error,
+        Some(_) => return err(reply::CLIENT_UNBLOCK_REASON),
+    };
+    let id = match int(&args[2]) {
+        Ok(id) => id,
+        Err(e) => return e,
+    };
+    let unblocked = ctx
+        .state
+        .clients
+        .all()
+        .iter()
+        .find(|c| c.id as i64 == id)
+        .is_some_and(|c| c.unblock(how));
+    Frame::Integer(unblocked as i64)
 }
 
 fn client_kill(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {

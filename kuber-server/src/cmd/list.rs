@@ -1,9 +1,10 @@
-//! List commands: pushes and pops at both ends, ranges, positional edits, LPOS, LMOVE, and the
-//! blocking pops BLPOP, BRPOP, BLMOVE, which the dispatcher retries after a push (`run_blocking`).
+//! List commands: pushes and pops at both ends, ranges, positional edits, LPOS, LMOVE; the
+//! blocking pops and LMPOP live in `blocking`, which the dispatcher retries after a push
+//! (`run_blocking`).
 //!
 //! Wake-ups: every command that adds elements to a list calls `signal_ready`, which wakes the
-//! longest-waiting blocked client only; a blocking pop that leaves elements behind passes the
-//! signal on, so blocked clients are served one element at a time in arrival order.
+//! longest-waiting blocked client only; that client passes the wake-up on once served (see
+//! `run_blocking`), so blocked clients are served one at a time in arrival order.
 
 use std::collections::VecDeque;
 
@@ -14,7 +15,7 @@ use super::Ctx;
 use super::args::{int, is};
 use super::reply::{self, err};
 use super::table::Handler::{Blocking as Block, Sync};
-use super::table::{Blocking, CommandSpec, DENY_OOM, FAST, KEY1, KEY12, READONLY, WRITE};
+use super::table::{CommandSpec, DENY_OOM, FAST, KEY1, KEY12, NOKEYS, READONLY, WRITE};
 use crate::store::value::parse_i64;
 use crate::store::{Keyspace, Value, element_cost};
 
@@ -174,7 +175,7 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
         BLOCK_KEYS,
         "list",
         "Removes and returns the first element of the first non-empty list, waiting until one exists.",
-        Block(blpop)
+        Block(blocking::blpop)
     ),
     cmd!(
         "brpop",
@@ -183,7 +184,7 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
         BLOCK_KEYS,
         "list",
         "Removes and returns the last element of the first non-empty list, waiting until one exists.",
-        Block(brpop)
+        Block(blocking::brpop)
     ),
     cmd!(
         "blmove",
@@ -192,7 +193,7 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
         KEY12,
         "list",
         "LMOVE that waits for the source list to have an element.",
-        Block(blmove)
+        Block(blocking::blmove)
     ),
     cmd!(
         "brpoplpush",
@@ -201,7 +202,48 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
         KEY12,
         "list",
         "RPOPLPUSH that waits for the source list to have an element.",
-        Block(brpoplpush)
+        Block(blocking::brpoplpush)
+    ),
+    // Redis reports 0 0 0 (movablekeys): the handlers do the WATCH bookkeeping for the key
+    // they pop from.
+    cmd!(
+        "lmpop",
+        -4,
+        WRITE,
+        NOKEYS,
+        "list",
+        "Pops elements from the first non-empty list among several (LEFT|RIGHT, COUNT).",
+        Sync(blocking::lmpop)
+    ),
+    cmd!(
+        "blmpop",
+        -5,
+        WRITE,
+        NOKEYS,
+        "list",
+        "LMPOP that waits for one of the lists to have an element.",
+        Block(blocking::blmpop)
+    ),
+    // SORT is Redis's "generic" group; it lives with lists (its STORE result is a list). Redis
+    // reports key 1 1 1 (movablekeys); no keys here, so that a SORT that only reads does not
+    // fail WATCHes of its source: the handler touches the STORE destination itself.
+    cmd!(
+        "sort",
+        -2,
+        WRITE | DENY_OOM,
+        NOKEYS,
+        "generic",
+        "Sorts a list, set or sorted set (BY, LIMIT, GET, ASC|DESC, ALPHA, STORE).",
+        Sync(sort::sort)
+    ),
+    cmd!(
+        "sort_ro",
+        -2,
+        READONLY,
+        NOKEYS,
+        "generic",
+        "SORT without STORE.",
+        Sync(sort::sort_ro)
     ),
 ];
 
@@ -732,109 +774,8 @@ fn rpoplpush(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     lmove_with(ctx, args, End::Right, End::Left)
 }
 
-// ---- blocking ----
-
-/// A timeout in seconds as Redis 6+ reads it (a long double, truncated to whole milliseconds);
-/// `None` waits forever (0, or anything that truncates to 0 ms).
-fn timeout_ms(arg: &[u8]) -> Result<Option<u64>, Frame> {
-    // Redis's string2ld: at most 5119 characters, no leading space, NaN refused, inf accepted.
-    let secs = std::str::from_utf8(arg)
-        .ok()
-        .filter(|t| !t.is_empty() && t.len() < 5 * 1024)
-        .and_then(|t| t.parse::<f64>().ok())
-        .filter(|v| !v.is_nan())
-        .ok_or(err(reply::LIST_TIMEOUT_NOT_FLOAT))?;
-    let ms = secs * 1000.0;
-    // The C cast of an out-of-range product gives LLONG_MIN, which Redis reports as negative.
-    if !(ms > -9.223_372_036_854_776e18 && ms < 9.223_372_036_854_776e18) || (ms as i64) < 0 {
-        return Err(err(reply::LIST_TIMEOUT_NEGATIVE));
-    }
-    let ms = ms as i64 as u64;
-    Ok((ms > 0).then_some(ms))
-}
-
-/// BLPOP/BRPOP: pops from the first non-empty list among the keys (a key of another type answers
-/// WRONGTYPE at once), else waits for a push to any of them.
-fn blocking_pop(ctx: &mut Ctx<'_>, args: &[Bytes], end: End) -> Blocking {
-    let timeout = match timeout_ms(&args[args.len() - 1]) {
-        Ok(timeout) => timeout,
-        Err(e) => return Blocking::Reply(e),
-    };
-    let keys = &args[1..args.len() - 1];
-    let mut ks = ctx.session.region.lock();
-    for key in keys {
-        let (value, left) = match list_mut(&mut ks, key, ctx.now) {
-            Err(e) => return Blocking::Reply(e),
-            Ok(None) => continue,
-            Ok(Some(list)) => match pop_at(list, end) {
-                Some(value) => (value, list.len()),
-                None => continue,
-            },
-        };
-        after_removal(&mut ks, key, cost(&value), left == 0);
-        if left > 0 {
-            ks.signal_ready(key);
-        }
-        return Blocking::Reply(Frame::Array(vec![
-            Frame::Bulk(key.clone()),
-            Frame::Bulk(value),
-        ]));
-    }
-    // Owned copies: the dispatcher keeps these for the whole wait.
-    Blocking::Wait {
-        keys: keys.iter().map(|k| Bytes::copy_from_slice(k)).collect(),
-        timeout_ms: timeout,
-    }
-}
-
-fn blpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Blocking {
-    blocking_pop(ctx, args, End::Left)
-}
-
-fn brpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Blocking {
-    blocking_pop(ctx, args, End::Right)
-}
-
-/// BLMOVE/BRPOPLPUSH: LMOVE when the source has an element, else wait for a push to the source.
-fn blocking_move(
-    ctx: &mut Ctx<'_>,
-    args: &[Bytes],
-    from: End,
-    to: End,
-    timeout_arg: &[u8],
-) -> Blocking {
-    let timeout = match timeout_ms(timeout_arg) {
-        Ok(timeout) => timeout,
-        Err(e) => return Blocking::Reply(e),
-    };
-    let (src, dst) = (&args[1], &args[2]);
-    let (now, expiry) = (ctx.now, default_expiry(ctx));
-    let mut ks = ctx.session.region.lock();
-    match move_element(&mut ks, src, dst, from, to, now, expiry) {
-        Err(e) => Blocking::Reply(e),
-        Ok(None) => Blocking::Wait {
-            keys: vec![Bytes::copy_from_slice(src)],
-            timeout_ms: timeout,
-        },
-        Ok(Some(value)) => {
-            if src != dst && ks.peek(src, now).is_some() {
-                ks.signal_ready(src);
-            }
-            Blocking::Reply(Frame::Bulk(value))
-        }
-    }
-}
-
-fn blmove(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Blocking {
-    match (End::parse(&args[3]), End::parse(&args[4])) {
-        (Ok(from), Ok(to)) => blocking_move(ctx, args, from, to, &args[5]),
-        (Err(e), _) | (_, Err(e)) => Blocking::Reply(e),
-    }
-}
-
-fn brpoplpush(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Blocking {
-    blocking_move(ctx, args, End::Right, End::Left, &args[3])
-}
+mod blocking;
+mod sort;
 
 #[cfg(test)]
 mod tests;

@@ -54,6 +54,10 @@ pub struct Ctx<'a> {
     pub session: &'a mut Session,
     /// Clock time for this command, read once so the whole command sees one instant.
     pub now: u64,
+    /// A blocking handler runs again after a wake-up. Redis serves a blocked client from a ready
+    /// key only when the key holds the type it waits for, so a key of another type is skipped
+    /// then rather than answered with WRONGTYPE as on the first attempt.
+    pub woken: bool,
 }
 
 impl Ctx<'_> {
@@ -83,7 +87,14 @@ impl Ctx<'_> {
 
 /// Runs one command for `session` and returns its reply.
 pub async fn execute(state: &ServerState, session: &mut Session, args: &[Bytes]) -> Frame {
-    let reply = check_and_run(state, session, args).await;
+    let started = std::time::Instant::now();
+    let index = args.first().and_then(|name| table::lookup(name));
+    let reply = check_and_run(state, session, args, index).await;
+    if let Some(index) = index {
+        state
+            .metrics
+            .record(index, reply.is_error(), started.elapsed());
+    }
     if reply.is_error() && session.multi.is_some() && !is_tx_control(args) {
         // Any refusal while queueing (unknown command, arity, permission) dooms the transaction.
         session.multi_failed = true;
@@ -97,8 +108,13 @@ fn is_tx_control(args: &[Bytes]) -> bool {
         .is_some_and(|i| table::COMMANDS[i].has(table::TX_CONTROL))
 }
 
-async fn check_and_run(state: &ServerState, session: &mut Session, args: &[Bytes]) -> Frame {
-    let Some(index) = args.first().and_then(|name| table::lookup(name)) else {
+async fn check_and_run(
+    state: &ServerState,
+    session: &mut Session,
+    args: &[Bytes],
+    index: Option<usize>,
+) -> Frame {
+    let Some(index) = index else {
         if args.is_empty() {
             return reply::err(reply::SYNTAX);
         }
@@ -185,6 +201,7 @@ fn run_sync(
         state,
         session,
         now,
+        woken: false,
     };
     let reply = handler(&mut ctx, args);
     if spec.has(table::WRITE) {
@@ -261,6 +278,7 @@ fn exec(state: &ServerState, session: &mut Session) -> Frame {
                         state,
                         session,
                         now,
+                        woken: false,
                     },
                     args,
                 ) {
@@ -298,7 +316,7 @@ async fn run_blocking(
     let spec = table::lookup(&args[0])
         .map(|i| table::COMMANDS[i])
         .expect("running command exists");
-    let attempt = |session: &mut Session| {
+    let attempt = |session: &mut Session, woken: bool| {
         let _gate = state.exec_gate.read();
         let now = state.store.now();
         handler(
@@ -306,30 +324,48 @@ async fn run_blocking(
                 state,
                 session,
                 now,
+                woken,
             },
             args,
         )
     };
+    // CLIENT UNBLOCK finds the wait through the client's handle; cleared however the call ends.
+    let _blocked = BlockedMark(session.handle.clone());
     let mut deadline = None;
     let mut woken = false;
+    // Keys this client last waited on. Handlers never pass wake-ups on themselves: the store
+    // keeps one pending wake-up per key, and the client that received it releases it once it has
+    // acted (`release_wake_ups`), handing it to the next waiter when the key still holds data.
+    // So blocked clients are served one at a time, in arrival order.
     let mut waited_on: Vec<Bytes> = Vec::new();
     loop {
-        let (keys, timeout_ms) = match attempt(session) {
+        let (keys, timeout_ms) = match attempt(session, woken) {
             table::Blocking::Reply(reply) => {
                 if woken {
-                    // This client used a wake-up but may not have taken the data (e.g. BLMOVE to a
-                    // destination of the wrong type answers WRONGTYPE): let the next waiter look.
-                    let mut ks = session.region.lock();
-                    for key in &waited_on {
-                        ks.signal_ready(key);
-                    }
+                    // Pass on what this client's wake-ups left: elements it did not take, keys it
+                    // was woken for but did not use.
+                    session
+                        .region
+                        .lock()
+                        .release_wake_ups(id, &waited_on, state.store.now(), true);
                 }
                 return finish_blocking(state, session, spec, args, reply);
             }
-            table::Blocking::Wait { keys, timeout_ms } => (keys, timeout_ms),
+            table::Blocking::Wait { keys, timeout_ms } => {
+                if woken {
+                    session.region.lock().release_wake_ups(
+                        id,
+                        &waited_on,
+                        state.store.now(),
+                        false,
+                    );
+                }
+                (keys, timeout_ms)
+            }
         };
         waited_on.clone_from(&keys);
         if deadline.is_none() {
+            session.handle.set_blocked(Some(notify.clone()));
             deadline = Some(
                 timeout_ms
                     .map(|ms| tokio::time::Instant::now() + std::time::Duration::from_millis(ms)),
@@ -352,11 +388,12 @@ async fn run_blocking(
         }
         // Removes this client's registrations however the wait ends; if it ends without using a
         // wake-up it was handed (timeout, dropped connection), the wake-up goes to the next waiter.
-        let mut guard = WaitGuard::new(region, keys, id, &state.stats.blocked_clients);
+        let mut guard = WaitGuard::new(region, keys, id, state);
         // A push between the attempt above and the registration woke nobody: look once more now
         // that any later push will find us queued.
-        if let table::Blocking::Reply(reply) = attempt(session) {
-            guard.consumed = true;
+        if let table::Blocking::Reply(reply) = attempt(session, woken) {
+            // Not consumed: a push in between may have handed us a wake-up, which the guard
+            // passes on.
             drop(guard);
             return finish_blocking(state, session, spec, args, reply);
         }
@@ -369,11 +406,23 @@ async fn run_blocking(
                 false
             }
         };
-        guard.consumed = !expired;
-        drop(guard);
-        if expired {
-            return Frame::NullArray;
+        if !expired {
+            // The wake-up came from another client's command on this worker, which would poll us
+            // next, ahead of commands other clients sent before that push: let them run first.
+            tokio::task::yield_now().await;
         }
+        let unblocked = session.handle.unblocked();
+        if expired || unblocked.is_some() {
+            // Not a key's wake-up (timeout, CLIENT UNBLOCK): one received meanwhile is handed on
+            // by the guard.
+            drop(guard);
+            return match unblocked {
+                Some(crate::session::Unblock::Error) => reply::err(reply::CLIENT_UNBLOCKED),
+                _ => Frame::NullArray,
+            };
+        }
+        guard.consumed = true;
+        drop(guard);
         woken = true;
     }
 }
@@ -389,43 +438,51 @@ fn finish_blocking(
     reply
 }
 
+/// Clears the client's blocked mark (see `ClientHandle::set_blocked`) when a blocking call ends.
+struct BlockedMark(Arc<crate::session::ClientHandle>);
+
+impl Drop for BlockedMark {
+    fn drop(&mut self) {
+        self.0.set_blocked(None);
+    }
+}
+
 struct WaitGuard<'a> {
     region: Arc<Region>,
     keys: Vec<Bytes>,
     id: u64,
-    /// The wait ended by using a wake-up (or data was found); nothing to hand on.
+    /// The wait ended by a wake-up (or data was found): the next attempt acts on it and then
+    /// releases it. Otherwise (timeout, dropped connection) the guard releases it.
     consumed: bool,
-    /// `INFO clients` `blocked_clients`, counted while this guard lives.
-    blocked: &'a std::sync::atomic::AtomicUsize,
+    /// `INFO clients` `blocked_clients` is counted while this guard lives.
+    state: &'a ServerState,
 }
 
 impl<'a> WaitGuard<'a> {
-    fn new(
-        region: Arc<Region>,
-        keys: Vec<Bytes>,
-        id: u64,
-        blocked: &'a std::sync::atomic::AtomicUsize,
-    ) -> Self {
-        blocked.fetch_add(1, Ordering::Relaxed);
+    fn new(region: Arc<Region>, keys: Vec<Bytes>, id: u64, state: &'a ServerState) -> Self {
+        state.stats.blocked_clients.fetch_add(1, Ordering::Relaxed);
         Self {
             region,
             keys,
             id,
             consumed: false,
-            blocked,
+            state,
         }
     }
 }
 
 impl Drop for WaitGuard<'_> {
     fn drop(&mut self) {
-        self.blocked.fetch_sub(1, Ordering::Relaxed);
+        self.state
+            .stats
+            .blocked_clients
+            .fetch_sub(1, Ordering::Relaxed);
         let mut ks = self.region.lock();
         for key in &self.keys {
-            let still_queued = ks.remove_waiter(key, self.id);
-            if !still_queued && !self.consumed {
-                ks.signal_ready(key);
-            }
+            ks.remove_waiter(key, self.id);
+        }
+        if !self.consumed {
+            ks.release_wake_ups(self.id, &self.keys, self.state.store.now(), true);
         }
     }
 }

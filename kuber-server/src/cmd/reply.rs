@@ -262,3 +262,28 @@ pub const ZSET_WITHSCORES_LEX: &str =
     "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
 /// ZPOPMIN/ZPOPMAX with a negative or non-numeric count.
 pub const ZSET_COUNT_POSITIVE: &str = "ERR value is out of range, must be positive";
+
+/// LMPOP/BLMPOP with a COUNT below 1.
+pub const LIST_MPOP_COUNT: &str = "ERR count should be greater than 0";
+/// CLIENT UNBLOCK with a reason other than TIMEOUT or ERROR.
+pub const CLIENT_UNBLOCK_REASON: &str = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR";
+/// What a blocked client receives from CLIENT UNBLOCK … ERROR.
+pub const CLIENT_UNBLOCKED: &str = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+/// SORT without ALPHA meeting a weight that is not a number.
+pub const LIST_SORT_NOT_DOUBLE: &str = "ERR One or more scores can't be converted into double";
+/// ZUNIONSTORE/ZINTERSTORE with a weight that is not a float (or NaN).
+pub const ZSET_WEIGHT_FLOAT: &str = "ERR weight value is not a float";
+/// ZMPOP/BZMPOP COUNT that is not a positive integer.
+pub const ZSET_COUNT_GT0: &str = "ERR count should be greater than 0";
+/// ZRANDMEMBER count of -2^63 (its magnitude does not fit).
+pub const ZSET_RANDOM_COUNT_RANGE: &str =
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+/// ZRANDMEMBER WITHSCORES count past ±2^62, or a negative count past Kuber's bound on repeats.
+pub const ZSET_OUT_OF_RANGE: &str = "ERR value is out of range";
+
+/// ZUNION/ZINTER/ZDIFF/ZINTERCARD (and STORE forms) with numkeys below 1.
+pub fn zset_at_least_one_key(command: &str) -> Frame {
+    Frame::error(format!(
+        "ERR at least 1 input key is needed for '{command}' command"
+    ))
+}

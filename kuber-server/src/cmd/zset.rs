@@ -1,6 +1,7 @@
-//! Sorted-set commands: ZADD and ZINCRBY, removal, scores, ranks, ranges by rank, score and lex,
-//! counts, pops, range removal and ZSCAN, with Redis 7.0's replies: scores are RESP3 doubles, and
-//! in RESP2 (and in ZSCAN) the `%.17g` text Redis 7.0 prints (`1.1000000000000001`).
+//! Sorted-set commands: the family's table rows, ZADD and ZINCRBY, removal, scores, ranks, counts,
+//! range removal and ZSCAN here; ranges in `range`, pops (blocking ones included) in `pop`, set
+//! algebra in `algebra`, ZRANDMEMBER in `random`. Redis 7.0's replies throughout: scores are RESP3
+//! doubles, and in RESP2 (and in ZSCAN) the `%.17g` text Redis 7.0 prints (`1.1000000000000001`).
 
 use bytes::Bytes;
 use kuber_protocol::{Frame, ProtocolVersion};
@@ -8,10 +9,14 @@ use kuber_protocol::{Frame, ProtocolVersion};
 use super::Ctx;
 use super::args::{int, is};
 use super::reply::{self, err};
-use super::table::{CommandSpec, DENY_OOM, FAST, Handler::Sync, KEY1, READONLY, WRITE};
+use super::table::Handler::{Blocking as Block, Sync};
+use super::table::{CommandSpec, DENY_OOM, FAST, KEY1, NOKEYS, READONLY, WRITE};
 use crate::store::glob::glob_match;
 use crate::store::zset::{LexRange, ScoreRange, Scored, ZSet, format_score, parse_score};
 use crate::store::{Keyspace, Value};
+
+/// Keys of BZPOPMIN/BZPOPMAX: every argument but the name and the trailing timeout.
+const BLOCK_KEYS: (i32, i32, i32) = (1, -2, 1);
 
 /// This family's rows of the command table.
 pub(super) static COMMANDS: &[CommandSpec] = &[
@@ -112,7 +117,7 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
         KEY1,
         "sorted-set",
         "Returns members in a range of ranks, scores or members (BYSCORE BYLEX REV LIMIT WITHSCORES).",
-        Sync(zrange)
+        Sync(range::zrange)
     ),
     cmd!(
         "zrangebyscore",
@@ -121,7 +126,7 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
         KEY1,
         "sorted-set",
         "Returns members within a score range.",
-        Sync(zrangebyscore)
+        Sync(range::zrangebyscore)
     ),
     cmd!(
         "zrevrangebyscore",
@@ -130,7 +135,7 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
         KEY1,
         "sorted-set",
         "Returns members within a score range, scores descending.",
-        Sync(zrevrangebyscore)
+        Sync(range::zrevrangebyscore)
     ),
     cmd!(
         "zrevrange",
@@ -139,7 +144,7 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
         KEY1,
         "sorted-set",
         "Returns members in a range of ranks, scores descending.",
-        Sync(zrevrange)
+        Sync(range::zrevrange)
     ),
     cmd!(
         "zrangebylex",
@@ -148,7 +153,7 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
         KEY1,
         "sorted-set",
         "Returns members within a lexicographical range.",
-        Sync(zrangebylex)
+        Sync(range::zrangebylex)
     ),
     cmd!(
         "zrevrangebylex",
@@ -157,7 +162,7 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
         KEY1,
         "sorted-set",
         "Returns members within a lexicographical range, in reverse order.",
-        Sync(zrevrangebylex)
+        Sync(range::zrevrangebylex)
     ),
     cmd!(
         "zpopmin",
@@ -166,7 +171,7 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
         KEY1,
         "sorted-set",
         "Removes and returns the members with the lowest scores.",
-        Sync(zpopmin)
+        Sync(pop::zpopmin)
     ),
     cmd!(
         "zpopmax",
@@ -175,7 +180,7 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
         KEY1,
         "sorted-set",
         "Removes and returns the members with the highest scores.",
-        Sync(zpopmax)
+        Sync(pop::zpopmax)
     ),
     cmd!(
         "zremrangebyrank",
@@ -212,6 +217,125 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
         "sorted-set",
         "Iterates over the members and scores of a sorted set.",
         Sync(zscan)
+    ),
+    cmd!(
+        "zrangestore",
+        -5,
+        WRITE | DENY_OOM,
+        (1, 2, 1),
+        "sorted-set",
+        "Stores a range of members of a sorted set in another key.",
+        Sync(range::zrangestore)
+    ),
+    cmd!(
+        "zrandmember",
+        -2,
+        READONLY,
+        KEY1,
+        "sorted-set",
+        "Returns random members of a sorted set (negative count: picks may repeat).",
+        Sync(random::zrandmember)
+    ),
+    // Redis reports 0 0 0 (movablekeys) for the numkeys commands; their STORE forms name the
+    // destination only.
+    cmd!(
+        "zunion",
+        -3,
+        READONLY,
+        NOKEYS,
+        "sorted-set",
+        "Returns the union of sorted sets (WEIGHTS AGGREGATE WITHSCORES).",
+        Sync(algebra::zunion)
+    ),
+    cmd!(
+        "zinter",
+        -3,
+        READONLY,
+        NOKEYS,
+        "sorted-set",
+        "Returns the intersection of sorted sets (WEIGHTS AGGREGATE WITHSCORES).",
+        Sync(algebra::zinter)
+    ),
+    cmd!(
+        "zdiff",
+        -3,
+        READONLY,
+        NOKEYS,
+        "sorted-set",
+        "Returns the members of the first sorted set that are in none of the others.",
+        Sync(algebra::zdiff)
+    ),
+    cmd!(
+        "zunionstore",
+        -4,
+        WRITE | DENY_OOM,
+        KEY1,
+        "sorted-set",
+        "Stores the union of sorted sets in a key.",
+        Sync(algebra::zunionstore)
+    ),
+    cmd!(
+        "zinterstore",
+        -4,
+        WRITE | DENY_OOM,
+        KEY1,
+        "sorted-set",
+        "Stores the intersection of sorted sets in a key.",
+        Sync(algebra::zinterstore)
+    ),
+    cmd!(
+        "zdiffstore",
+        -4,
+        WRITE | DENY_OOM,
+        KEY1,
+        "sorted-set",
+        "Stores the difference of sorted sets in a key.",
+        Sync(algebra::zdiffstore)
+    ),
+    cmd!(
+        "zintercard",
+        -3,
+        READONLY,
+        NOKEYS,
+        "sorted-set",
+        "Returns the size of the intersection of sorted sets, optionally stopping at a limit.",
+        Sync(algebra::zintercard)
+    ),
+    cmd!(
+        "zmpop",
+        -4,
+        WRITE,
+        NOKEYS,
+        "sorted-set",
+        "Removes and returns members from the first non-empty sorted set (MIN|MAX COUNT).",
+        Sync(pop::zmpop)
+    ),
+    cmd!(
+        "bzmpop",
+        -5,
+        WRITE,
+        NOKEYS,
+        "sorted-set",
+        "ZMPOP, or waits for a member to be added when every sorted set is empty.",
+        Block(pop::bzmpop)
+    ),
+    cmd!(
+        "bzpopmin",
+        -3,
+        WRITE | FAST,
+        BLOCK_KEYS,
+        "sorted-set",
+        "Removes and returns the lowest member of the first non-empty sorted set, or waits.",
+        Block(pop::bzpopmin)
+    ),
+    cmd!(
+        "bzpopmax",
+        -3,
+        WRITE | FAST,
+        BLOCK_KEYS,
+        "sorted-set",
+        "Removes and returns the highest member of the first non-empty sorted set, or waits.",
+        Block(pop::bzpopmax)
     ),
 ];
 
@@ -422,7 +546,8 @@ fn zadd_generic(ctx: &mut Ctx<'_>, args: &[Bytes], incr: bool) -> Frame {
     if flags.nx && flags.xx {
         return err(reply::ZSET_XX_NX);
     }
-    if (flags.gt && flags.nx) || (flags.lt && flags.nx) || (flags.gt && flags.lt) {
+    // Any two of GT, LT and NX.
+    if u8::from(flags.gt) + u8::from(flags.lt) + u8::from(flags.nx) > 1 {
         return err(reply::ZSET_GT_LT_NX);
     }
     if flags.incr && rest.len() > 2 {
@@ -460,6 +585,10 @@ fn zadd_generic(ctx: &mut Ctx<'_>, args: &[Bytes], incr: bool) -> Frame {
             totals
         }
     };
+    if totals.0 > 0 {
+        // New members can serve a client blocked in BZPOPMIN/BZMPOP on this key.
+        ks.signal_ready(key);
+    }
     let (added, updated, processed, last) = totals;
     if flags.incr {
         if processed > 0 {
@@ -573,189 +702,7 @@ pub(super) fn zrevrank(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     rank_generic(ctx, args, true)
 }
 
-// ---- ranges ----
-
-/// Redis's index sanitising for rank ranges: negative counts from the end, `None` when empty.
-fn rank_window(len: usize, start: i64, end: i64) -> Option<(usize, usize)> {
-    let len = len as i64;
-    let start = if start < 0 { len + start } else { start }.max(0);
-    let end = if end < 0 { len + end } else { end };
-    if start > end || start >= len {
-        return None;
-    }
-    Some((start as usize, end.min(len - 1) as usize))
-}
-
-/// Members at ranks `start..=end` counted from the top (`rev`) or the bottom.
-fn by_rank(z: &ZSet, start: i64, end: i64, rev: bool) -> Vec<Scored> {
-    let Some((start, end)) = rank_window(z.len(), start, end) else {
-        return Vec::new();
-    };
-    if !rev {
-        return z.rank_range(start, end);
-    }
-    let top = z.len() - 1;
-    let mut items = z.rank_range(top - end, top - start);
-    items.reverse();
-    items
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum RangeKind {
-    Rank,
-    Score,
-    Lex,
-}
-
-enum RangeSpec {
-    Rank(i64, i64),
-    Score(ScoreRange),
-    Lex(LexRange),
-}
-
-/// Redis's `zrangeGenericCommand`: ZRANGE with every option, and the older range commands with
-/// their kind and direction fixed (so that BYSCORE/BYLEX/REV are syntax errors there).
-fn range_generic(
-    ctx: &mut Ctx<'_>,
-    args: &[Bytes],
-    kind: Option<RangeKind>,
-    rev: Option<bool>,
-) -> Frame {
-    let (mut kind, mut rev) = (kind, rev);
-    let mut withscores = false;
-    let (mut offset, mut limit) = (0i64, -1i64);
-    let mut i = 4;
-    while i < args.len() {
-        let a = &args[i];
-        if is(a, "WITHSCORES") {
-            withscores = true;
-        } else if is(a, "LIMIT") && args.len() - i > 2 {
-            match (int(&args[i + 1]), int(&args[i + 2])) {
-                (Ok(o), Ok(l)) => (offset, limit) = (o, l),
-                (Err(e), _) | (_, Err(e)) => return e,
-            }
-            i += 2;
-        } else if rev.is_none() && is(a, "REV") {
-            rev = Some(true);
-        } else if kind.is_none() && is(a, "BYLEX") {
-            kind = Some(RangeKind::Lex);
-        } else if kind.is_none() && is(a, "BYSCORE") {
-            kind = Some(RangeKind::Score);
-        } else {
-            return err(reply::SYNTAX);
-        }
-        i += 1;
-    }
-    let kind = kind.unwrap_or(RangeKind::Rank);
-    let rev = rev.unwrap_or(false);
-    // Redis tests the count only: `LIMIT 5 -1` on a rank range passes.
-    if limit != -1 && kind == RangeKind::Rank {
-        return err(reply::ZSET_LIMIT_RANK);
-    }
-    if withscores && kind == RangeKind::Lex {
-        return err(reply::ZSET_WITHSCORES_LEX);
-    }
-    // Reversed score and lex ranges are written max first.
-    let (min, max) = if rev && kind != RangeKind::Rank {
-        (&args[3], &args[2])
-    } else {
-        (&args[2], &args[3])
-    };
-    let spec = match kind {
-        RangeKind::Rank => match (int(min), int(max)) {
-            (Ok(start), Ok(end)) => RangeSpec::Rank(start, end),
-            (Err(e), _) | (_, Err(e)) => return e,
-        },
-        RangeKind::Score => match ScoreRange::parse(min, max) {
-            Some(range) => RangeSpec::Score(range),
-            None => return err(reply::ZSET_MINMAX_FLOAT),
-        },
-        RangeKind::Lex => match LexRange::parse(min, max) {
-            Some(range) => RangeSpec::Lex(range),
-            None => return err(reply::ZSET_MINMAX_LEX),
-        },
-    };
-    let resp3 = resp3(ctx);
-    read(
-        ctx,
-        &args[1],
-        || Frame::Array(Vec::new()),
-        |z| {
-            // A negative offset skips everything (Redis's `while (offset--)` runs off the end); a
-            // negative count means no limit.
-            let (offset, limit) = (usize::try_from(offset).ok(), usize::try_from(limit).ok());
-            let items = match (&spec, offset) {
-                (RangeSpec::Rank(start, end), _) => by_rank(z, *start, *end, rev),
-                (_, None) => Vec::new(),
-                (RangeSpec::Score(range), Some(offset)) => z.score_range(range, rev, offset, limit),
-                (RangeSpec::Lex(range), Some(offset)) => z.lex_range(range, rev, offset, limit),
-            };
-            members_reply(items, withscores, resp3)
-        },
-    )
-}
-
-pub(super) fn zrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
-    range_generic(ctx, args, None, None)
-}
-
-pub(super) fn zrangebyscore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
-    range_generic(ctx, args, Some(RangeKind::Score), Some(false))
-}
-
-pub(super) fn zrevrangebyscore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
-    range_generic(ctx, args, Some(RangeKind::Score), Some(true))
-}
-
-pub(super) fn zrevrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
-    range_generic(ctx, args, Some(RangeKind::Rank), Some(true))
-}
-
-pub(super) fn zrangebylex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
-    range_generic(ctx, args, Some(RangeKind::Lex), Some(false))
-}
-
-pub(super) fn zrevrangebylex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
-    range_generic(ctx, args, Some(RangeKind::Lex), Some(true))
-}
-
-// ---- pops and range removal ----
-
-fn pop_generic(ctx: &mut Ctx<'_>, args: &[Bytes], max: bool) -> Frame {
-    if args.len() > 3 {
-        return err(reply::SYNTAX);
-    }
-    let count = match args.get(2).map(|a| int(a)) {
-        None => None,
-        Some(Ok(n)) if n >= 0 => Some(n as usize),
-        Some(_) => return err(reply::ZSET_COUNT_POSITIVE),
-    };
-    let resp3 = resp3(ctx);
-    edit_reply(ctx, &args[1], Frame::Array(Vec::new()), |z| {
-        let popped = z.pop(max, count.unwrap_or(1));
-        let changed = !popped.is_empty();
-        // A single pop is a flat [member, score] in both protocols; with a count RESP3 nests pairs.
-        let reply = if count.is_some() {
-            members_reply(popped, true, resp3)
-        } else {
-            Frame::Array(
-                popped
-                    .into_iter()
-                    .flat_map(|(m, s)| [Frame::Bulk(m), score_frame(resp3, s)])
-                    .collect(),
-            )
-        };
-        (reply, changed)
-    })
-}
-
-pub(super) fn zpopmin(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
-    pop_generic(ctx, args, false)
-}
-
-pub(super) fn zpopmax(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
-    pop_generic(ctx, args, true)
-}
+// ---- range removal ----
 
 fn removed_reply(n: usize) -> (Frame, bool) {
     (Frame::Integer(n as i64), n > 0)
@@ -768,7 +715,7 @@ pub(super) fn zremrangebyrank(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     };
     edit_reply(ctx, &args[1], Frame::Integer(0), |z| {
         removed_reply(
-            rank_window(z.len(), start, end).map_or(0, |(s, e)| z.remove_rank_range(s, e)),
+            range::rank_window(z.len(), start, end).map_or(0, |(s, e)| z.remove_rank_range(s, e)),
         )
     })
 }
@@ -839,6 +786,11 @@ pub(super) fn zscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         Frame::Array(vec![Frame::Bulk(next), Frame::Array(flat)])
     })
 }
+
+mod algebra;
+mod pop;
+mod random;
+mod range;
 
 #[cfg(test)]
 mod tests;

@@ -134,6 +134,9 @@ pub struct Keyspace {
     pub stats: RegionStats,
     /// Clients blocked on each key (BLPOP …), oldest first.
     waiters: hashbrown::HashMap<Bytes, std::collections::VecDeque<Waiter>>,
+    /// For each key whose wake-up was handed to a blocked client that has not yet acted on it,
+    /// that client's id. Further signals on the key wait for it (see [`Keyspace::signal_ready`]).
+    woken: hashbrown::HashMap<Bytes, u64>,
     /// WATCH registrations.
     watches: Watches,
 }
@@ -189,6 +192,7 @@ impl Keyspace {
             max_entries,
             stats: RegionStats::default(),
             waiters: hashbrown::HashMap::new(),
+            woken: hashbrown::HashMap::new(),
             watches: Watches::default(),
         }
     }
@@ -367,15 +371,37 @@ impl Keyspace {
     }
 
     /// Wakes the longest-waiting client blocked on `key`, if any. Called by commands that add
-    /// elements to a list, and by a woken client that leaves elements behind, so clients are
-    /// served one at a time in arrival order.
+    /// elements to a list or sorted set. While a client woken for `key` has not acted yet, this
+    /// does nothing: that client passes the wake-up on when it is done
+    /// ([`Keyspace::release_wake_ups`]), so clients are served one at a time in arrival order even
+    /// when one of them waits on several keys and is woken through more than one.
     pub fn signal_ready(&mut self, key: &[u8]) {
+        if self.woken.contains_key(key) {
+            return;
+        }
         if let Some(queue) = self.waiters.get_mut(key) {
             if let Some(waiter) = queue.pop_front() {
                 waiter.notify.notify_one();
+                self.woken.insert(Bytes::copy_from_slice(key), waiter.id);
             }
             if queue.is_empty() {
                 self.waiters.remove(key);
+            }
+        }
+    }
+
+    /// Called by blocked client `id` when it has acted on its wake-ups (served, found nothing,
+    /// timed out or went away): every key whose wake-up it held is released and, with `pass_on`,
+    /// signalled for the next client in line if it still holds a value. A client that was woken
+    /// but found nothing it could use passes nothing on: the key is gone or holds a type it does
+    /// not wait for, and handing that on could wake two such clients in turn forever.
+    pub fn release_wake_ups(&mut self, id: u64, keys: &[Bytes], now: u64, pass_on: bool) {
+        for key in keys {
+            if self.woken.get(&key[..]) == Some(&id) {
+                self.woken.remove(&key[..]);
+                if pass_on && self.peek(key, now).is_some() {
+                    self.signal_ready(key);
+                }
             }
         }
     }

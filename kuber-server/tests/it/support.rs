@@ -54,6 +54,7 @@ impl TestServer {
         }
         let overrides = Overrides {
             port: Some(0),
+            http_port: Some(0),
             data_dir: Some(dir.path().to_path_buf()),
             ..Default::default()
         };

@@ -415,10 +415,10 @@ async fn blocking_pops_reply_at_once_when_data_exists() {
         c.run("BLPOP l -0.0001").await,
         "*2\r\n$1\r\nl\r\n$1\r\na\r\n"
     );
-    assert_eq!(super::timeout_ms(b"1.5e-1"), Ok(Some(150)));
-    assert_eq!(super::timeout_ms(b"+2"), Ok(Some(2000)));
-    assert_eq!(super::timeout_ms(b"0.0004"), Ok(None));
-    assert_eq!(super::timeout_ms(b"0"), Ok(None));
+    assert_eq!(super::blocking::timeout_ms(b"1.5e-1"), Ok(Some(150)));
+    assert_eq!(super::blocking::timeout_ms(b"+2"), Ok(Some(2000)));
+    assert_eq!(super::blocking::timeout_ms(b"0.0004"), Ok(None));
+    assert_eq!(super::blocking::timeout_ms(b"0"), Ok(None));
     let mut reader = s.client(Role::Reader);
     assert_eq!(
         reader.run("BLPOP l 0").await,
@@ -649,3 +649,6 @@ async fn a_list_renamed_into_place_serves_a_blocked_client() {
         .unwrap();
     assert_eq!(reply, "*2\r\n$3\r\nfoo\r\n$3\r\nhij\r\n");
 }
+
+mod mpop;
+mod sort;

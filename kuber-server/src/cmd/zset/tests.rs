@@ -680,3 +680,71 @@ async fn readers_may_read_but_not_write() {
         "-NOPERM User reader has no permissions to run the 'zadd' command\r\n"
     );
 }
+
+#[tokio::test]
+async fn zrangestore_writes_the_selected_range() {
+    let s = server();
+    let mut c = s.client(Role::User);
+    assert_eq!(c.run("ZADD z1 1 a 2 b 3 c 4 d").await, ":4\r\n");
+    assert_eq!(c.run("SET str x").await, "+OK\r\n");
+    assert_eq!(c.run("ZRANGESTORE z2 z1 0 -1").await, ":4\r\n");
+    assert_eq!(
+        c.run("ZRANGE z2 0 -1 WITHSCORES").await,
+        "*8\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\nc\r\n$1\r\n3\r\n$1\r\nd\r\n$1\r\n4\r\n"
+    );
+    assert_eq!(c.run("ZRANGESTORE z2 z1 1 2").await, ":2\r\n");
+    assert_eq!(
+        c.run("ZRANGE z2 0 -1 WITHSCORES").await,
+        "*4\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\nc\r\n$1\r\n3\r\n"
+    );
+    assert_eq!(c.run("ZRANGESTORE z2 z1 [b [c BYLEX").await, ":2\r\n");
+    assert_eq!(
+        c.run("ZRANGESTORE z2 z1 5 0 BYSCORE REV LIMIT 0 2").await,
+        ":2\r\n"
+    );
+    assert_eq!(
+        c.run("ZRANGE z2 0 -1 WITHSCORES").await,
+        "*4\r\n$1\r\nc\r\n$1\r\n3\r\n$1\r\nd\r\n$1\r\n4\r\n"
+    );
+    assert_eq!(
+        c.run("ZRANGESTORE z2 z1 (1 +inf BYSCORE LIMIT 1 1").await,
+        ":1\r\n"
+    );
+    assert_eq!(
+        c.run("ZRANGE z2 0 -1 WITHSCORES").await,
+        "*2\r\n$1\r\nc\r\n$1\r\n3\r\n"
+    );
+    assert_eq!(c.run("ZRANGESTORE z2 str 0 -1").await, WRONGTYPE);
+    assert_eq!(c.run("ZRANGE z2 0 -1").await, "*1\r\n$1\r\nc\r\n");
+    assert_eq!(c.run("ZRANGESTORE z2 z1 5 6").await, ":0\r\n");
+    assert_eq!(c.run("EXISTS z2").await, ":0\r\n");
+    assert_eq!(c.run("ZRANGESTORE str z1 0 0").await, ":1\r\n");
+    assert_eq!(c.run("TYPE str").await, "+zset\r\n");
+    assert_eq!(c.run("ZRANGESTORE z2 nokey 0 -1").await, ":0\r\n");
+    assert_eq!(
+        c.run("ZRANGESTORE z2 z1 0 -1 WITHSCORES").await,
+        "-ERR syntax error\r\n"
+    );
+    assert_eq!(
+        c.run("ZRANGESTORE z2 z1 0 -1 LIMIT 1 2").await,
+        "-ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX\r\n"
+    );
+    assert_eq!(
+        c.run("ZRANGESTORE z2 z1 a b BYSCORE").await,
+        "-ERR min or max is not a float\r\n"
+    );
+    assert_eq!(
+        c.run("ZRANGESTORE z2 z1 a b").await,
+        "-ERR value is not an integer or out of range\r\n"
+    );
+    assert_eq!(c.run("ZRANGESTORE z1 z1 0 1").await, ":2\r\n");
+    assert_eq!(
+        c.run("ZRANGE z1 0 -1 WITHSCORES").await,
+        "*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n"
+    );
+    assert_eq!(
+        c.run("ZRANGESTORE z2 z1").await,
+        "-ERR wrong number of arguments for 'zrangestore' command\r\n"
+    );
+    memory_consistent(&s);
+}

@@ -1,4 +1,5 @@
-//! Tests of the keyspace: expiry, eviction, memory accounting and the SCAN guarantee.
+//! Tests of the keyspace: expiry, eviction, memory accounting, the SCAN guarantee and the
+//! hand-over of blocked clients' wake-ups.
 
 use super::*;
 use std::collections::HashSet;
@@ -103,4 +104,79 @@ fn scan_filters_by_pattern_and_type() {
         type_name: Some(b"hash"),
     };
     assert!(k.scan(0, 1000, &filter, 0).1.is_empty());
+}
+
+/// Whether `notify` holds a wake-up, consuming it.
+async fn was_notified(notify: &tokio::sync::Notify) -> bool {
+    tokio::time::timeout(std::time::Duration::from_millis(1), notify.notified())
+        .await
+        .is_ok()
+}
+
+#[tokio::test]
+async fn one_pending_wake_up_per_key_passed_on_when_released() {
+    let mut ks = ks();
+    let (a, b) = (
+        Arc::new(tokio::sync::Notify::new()),
+        Arc::new(tokio::sync::Notify::new()),
+    );
+    let key = Bytes::from_static(b"k");
+    let other = Bytes::from_static(b"o");
+    // `a` waits on both keys, `b` behind it on both.
+    for (id, n) in [(1, &a), (2, &b)] {
+        for k in [&key, &other] {
+            ks.add_waiter(
+                k,
+                Waiter {
+                    id,
+                    notify: n.clone(),
+                },
+                false,
+            );
+        }
+    }
+    ks.signal_ready(&key);
+    ks.signal_ready(&key);
+    assert!(was_notified(&a).await);
+    // The second signal waited for `a`.
+    assert!(!was_notified(&b).await);
+    // `a` is woken through `other` too, before it runs.
+    ks.signal_ready(&other);
+    assert!(was_notified(&a).await);
+    for k in [&key, &other] {
+        assert!(!ks.remove_waiter(k, 1));
+    }
+    // `a` served itself from `key`, which still holds a value; `other` is empty: only `key` is
+    // passed on, to `b`.
+    ks.set(&key, Value::Str(Bytes::from_static(b"v")), None, 0);
+    ks.release_wake_ups(1, &[key.clone(), other.clone()], 0, true);
+    assert!(was_notified(&b).await);
+    assert!(ks.remove_waiter(&other, 2));
+    // Releasing is by owner: a stranger's release changes nothing, `b`'s own frees the key.
+    ks.release_wake_ups(1, std::slice::from_ref(&key), 0, true);
+    ks.add_waiter(
+        &key,
+        Waiter {
+            id: 3,
+            notify: a.clone(),
+        },
+        false,
+    );
+    ks.signal_ready(&key);
+    assert!(!was_notified(&a).await);
+    ks.release_wake_ups(2, std::slice::from_ref(&key), 0, true);
+    assert!(was_notified(&a).await);
+    // A client that found nothing it could use frees the key without waking anyone.
+    ks.add_waiter(
+        &key,
+        Waiter {
+            id: 4,
+            notify: b.clone(),
+        },
+        false,
+    );
+    ks.release_wake_ups(3, std::slice::from_ref(&key), 0, false);
+    assert!(!was_notified(&b).await);
+    ks.signal_ready(&key);
+    assert!(was_notified(&b).await);
 }

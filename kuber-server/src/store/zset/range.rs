@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// Lower and upper bounds over the (score, member) keys of a sorted set's ordered index.
+type KeyBounds = (Bound<(Score, Bytes)>, Bound<(Score, Bytes)>);
+
 /// A score interval as ZRANGEBYSCORE takes it: `1.5`, `(1.5` (exclusive), `-inf`, `+inf`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ScoreRange {
@@ -62,7 +65,7 @@ impl ScoreRange {
 
     /// B-tree bounds over (score, member) keys; the empty member sorts first among equal scores.
     /// Only for non-empty ranges (an inverted range would make `BTreeSet::range` panic).
-    pub(super) fn bounds(&self) -> (Bound<(Score, Bytes)>, Bound<(Score, Bytes)>) {
+    pub(super) fn bounds(&self) -> KeyBounds {
         let low = Score(if self.min_ex {
             next_up(self.min)
         } else {
@@ -169,7 +172,7 @@ impl LexRange {
     }
 
     /// B-tree bounds for a set whose members all have `score`. Only for non-empty ranges.
-    pub(super) fn bounds(&self, score: f64) -> (Bound<(Score, Bytes)>, Bound<(Score, Bytes)>) {
+    pub(super) fn bounds(&self, score: f64) -> KeyBounds {
         let key = |m: &Bytes| (Score(score), m.clone());
         let low = match &self.min {
             LexBound::Inclusive(m) => Bound::Included(key(m)),

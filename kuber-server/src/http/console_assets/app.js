@@ -1,0 +1,1 @@
+// The console script is written in the console change; this file keeps the page loadable.
