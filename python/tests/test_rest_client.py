@@ -1,5 +1,5 @@
-"""`KuberRestClient` without a REST server: credentials, no I/O in the constructor, transport
-errors. (Live REST tests need `/api/v1` on the server; see test_rest_live.py.)"""
+"""`KuberRestClient` without a server: credentials, no I/O in the constructor, transport errors.
+The live REST tests are in test_rest_live.py."""
 
 from __future__ import annotations
 

@@ -2,5 +2,6 @@
 
 mod blocking;
 mod commands;
+mod rest;
 mod robustness;
 mod server;
