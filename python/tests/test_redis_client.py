@@ -272,7 +272,8 @@ def test_gil_is_released_during_io(client):
         ticks += 1
         time.sleep(0.001)
     th.join()
-    assert ticks > 100, ticks
+    # Holding the GIL for the whole BLPOP would leave ticks at 0 or 1.
+    assert ticks > 20, ticks
 
 
 def test_timeout(server):

@@ -62,9 +62,10 @@ async fn pool_exhaustion_times_out_then_recovers() {
     let c = KuberClient::with_config(cfg).await.unwrap();
     let blocker = {
         let c = c.clone();
-        tokio::spawn(async move { c.command(&["BLPOP", "queue", "1"], None).await })
+        tokio::spawn(async move { c.command(&["BLPOP", "queue", "3"], None).await })
     };
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Long enough for the blocker to hold the only connection even on a loaded machine.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let start = Instant::now();
     let err = c.get("k", None).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout);
