@@ -69,7 +69,7 @@ public class SdkBench {
                 for (int s = 0; s < N; s += BATCH) {
                     Pipeline p = j.pipelined();
                     for (int i = s; i < Math.min(N, s + BATCH); i++) p.set("j-j:" + i, VALUE);
-                    p.sync();
+                    p.syncAndReturnAll(); // materialise the replies, as KuberPipeline.execute() does
                 }
             });
             compare("GET, pipelined x" + BATCH, () -> {
@@ -82,7 +82,7 @@ public class SdkBench {
                 for (int s = 0; s < N; s += BATCH) {
                     Pipeline p = j.pipelined();
                     for (int i = s; i < Math.min(N, s + BATCH); i++) p.get("j-j:" + i);
-                    p.sync();
+                    p.syncAndReturnAll(); // materialise the replies, as KuberPipeline.execute() does
                 }
             });
         }
