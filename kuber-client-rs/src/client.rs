@@ -156,23 +156,30 @@ impl KuberClient {
         let mut pooled = pool.get().await?;
         let mut retried = false;
         loop {
-            let conn = pooled.conn.as_mut().expect("pooled connection is present");
-            let result = tokio::time::timeout(deadline, exchange_in(conn, &target, commands)).await;
+            // The connection is taken out of the guard for the exchange and put back only when
+            // the exchange ended with the stream in step. If the caller drops this future midway
+            // (its own timeout, `select!`), the connection is dropped with it instead of going
+            // back to the pool with replies still in flight.
+            let mut conn = pooled.conn.take().expect("pooled connection is present");
+            let result =
+                tokio::time::timeout(deadline, exchange_in(&mut conn, &target, commands)).await;
             match result {
-                Ok(Ok(frames)) => return Ok(frames),
+                Ok(Ok(frames)) => {
+                    pooled.conn = Some(conn);
+                    return Ok(frames);
+                }
                 Ok(Err(e)) if e.kind() == ErrorKind::Connection && pooled.reused && !retried => {
                     tracing::debug!(error = %e, "pooled connection closed; reconnecting");
                     retried = true;
                     pool.reopen(&mut pooled).await?;
                 }
                 Ok(Err(e)) => {
-                    if e.breaks_connection() {
-                        pooled.discard();
+                    if !e.breaks_connection() {
+                        pooled.conn = Some(conn);
                     }
                     return Err(e);
                 }
                 Err(_) => {
-                    pooled.discard();
                     return Err(Error::timeout(format!(
                         "no reply within {deadline:?} (command timeout)"
                     )));

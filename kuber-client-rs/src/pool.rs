@@ -90,10 +90,3 @@ impl Drop for Pooled<'_> {
         }
     }
 }
-
-impl Pooled<'_> {
-    /// Drops the connection instead of returning it: its stream is out of step or closed.
-    pub(crate) fn discard(&mut self) {
-        self.conn = None;
-    }
-}

@@ -97,6 +97,27 @@ async fn command_timeout_drops_the_connection_and_the_next_call_works() {
 }
 
 #[tokio::test]
+async fn a_call_abandoned_by_its_caller_does_not_leave_its_reply_to_the_next() {
+    let server = TestServer::start();
+    let c = KuberClient::with_config(config(&server).with_pool_size(1))
+        .await
+        .unwrap();
+    // The caller gives up after 200 ms; the server still owes the BLPOP reply on that connection.
+    let abandoned = tokio::time::timeout(
+        Duration::from_millis(200),
+        c.command(&["BLPOP", "queue", "2"], None),
+    )
+    .await;
+    assert!(abandoned.is_err(), "the BLPOP should still be waiting");
+    let start = Instant::now();
+    assert_eq!(c.ping().await.unwrap(), "PONG");
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "PING waited behind the BLPOP"
+    );
+}
+
+#[tokio::test]
 async fn connect_timeout() {
     // A listener that never answers the handshake.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
