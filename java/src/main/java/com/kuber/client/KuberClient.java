@@ -9,6 +9,7 @@ import static com.kuber.client.Convert.strs;
 import static com.kuber.client.Convert.utf8;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.lang.ref.Cleaner;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -34,7 +35,8 @@ import java.util.ArrayList;
  */
 public class KuberClient implements AutoCloseable {
     private final long handle;
-    private volatile boolean closed;
+    /** Closes the native client if this object is garbage-collected without close(). */
+    private final Cleaner.Cleanable cleanable;
 
     /**
      * Connects and authenticates with the default deadlines (5 s connect, 30 s per command).
@@ -82,7 +84,9 @@ public class KuberClient implements AutoCloseable {
                 .add(password)
                 .add(timeout == null ? null : Long.valueOf(Math.max(1, timeout.toMillis())))
                 .add(poolSize > 0 ? Long.valueOf(poolSize) : null);
-        this.handle = (Long) Wire.decode(Native.open(req.toBytes()));
+        long h = (Long) Wire.decode(Native.open(req.toBytes()));
+        this.handle = h;
+        this.cleanable = Native.CLEANER.register(this, () -> Native.close(h));
     }
 
     private Object call(String op, String region, Object... args) {
@@ -736,9 +740,6 @@ public class KuberClient implements AutoCloseable {
     /** Closes the connection pool. Later calls throw a CONNECTION KuberException. Idempotent. */
     @Override
     public void close() {
-        if (!closed) {
-            closed = true;
-            Native.close(handle);
-        }
+        cleanable.clean(); // runs Native.close at most once
     }
 }

@@ -4,6 +4,7 @@ import static com.kuber.client.Convert.json;
 import static com.kuber.client.Convert.str;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.lang.ref.Cleaner;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +18,8 @@ import java.util.Map;
  */
 public class KuberRestClient implements AutoCloseable {
     private final long handle;
-    private volatile boolean closed;
+    /** Closes the native client if this object is garbage-collected without close(). */
+    private final Cleaner.Cleanable cleanable;
 
     /**
      * @param host     server host
@@ -48,7 +50,9 @@ public class KuberRestClient implements AutoCloseable {
                 .add(timeout == null ? null : Long.valueOf(Math.max(1, timeout.toMillis())))
                 .add((String) null)
                 .add("false");
-        this.handle = (Long) Wire.decode(Native.open(req.toBytes()));
+        long h = (Long) Wire.decode(Native.open(req.toBytes()));
+        this.handle = h;
+        this.cleanable = Native.CLEANER.register(this, () -> Native.close(h));
     }
 
     private Object call(String op, String region, Object... args) {
@@ -242,9 +246,6 @@ public class KuberRestClient implements AutoCloseable {
     /** Releases the client. Idempotent. */
     @Override
     public void close() {
-        if (!closed) {
-            closed = true;
-            Native.close(handle);
-        }
+        cleanable.clean(); // runs Native.close at most once
     }
 }

@@ -1,6 +1,7 @@
 package com.kuber.client;
 
 import java.io.IOException;
+import java.lang.ref.Cleaner;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +13,8 @@ import java.nio.file.StandardCopyOption;
  * {@code native/linux-x86_64/libkuber_java.so} from the jar to a temporary file and loads that.
  */
 final class Native {
+    /** Shared by the clients to close native handles of instances that were never closed. */
+    static final Cleaner CLEANER = Cleaner.create();
     private static final String RESOURCE = "/native/linux-x86_64/libkuber_java.so";
     private static final String LOADED_FROM;
 
