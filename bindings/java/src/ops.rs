@@ -43,9 +43,10 @@ impl Args {
     }
 
     fn i64(&self, i: usize) -> Result<i64, Error> {
-        self.string(i)?
-            .parse()
-            .map_err(|_| bad(format!("argument {i} is not an integer")))
+        std::str::from_utf8(self.bytes(i)?)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| bad(format!("argument {i} is not an integer")))
     }
 
     pub(crate) fn opt_u64(&self, i: usize) -> Result<Option<u64>, Error> {

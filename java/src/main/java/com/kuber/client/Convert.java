@@ -64,13 +64,6 @@ final class Convert {
             return new String(b, StandardCharsets.UTF_8);
         }
         if (o instanceof List<?> items) {
-            if (items.size() == 3 && items.get(0) instanceof byte[] marker
-                    && Wire.PIPELINE_ERROR.equals(new String(marker, StandardCharsets.UTF_8))) {
-                String kind = str(items.get(1));
-                String message = str(items.get(2));
-                String code = message.contains(" ") ? message.substring(0, message.indexOf(' ')) : message;
-                return new KuberException(KuberException.Kind.fromNative(kind), code, message);
-            }
             List<Object> out = new ArrayList<>(items.size());
             for (Object item : items) {
                 out.add(raw(item));

@@ -715,9 +715,16 @@ public class KuberClient implements AutoCloseable {
     }
 
     List<Object> runPipeline(Wire.Request req) {
-        List<Object> out = new ArrayList<>();
-        for (Object r : list(Native.call(handle, req))) {
-            out.add(Convert.raw(r));
+        List<Object> out = list(Wire.decodeText(Native.invoke(handle, req.toBytes())));
+        for (int i = 0; i < out.size(); i++) {
+            if (out.get(i) instanceof List<?> items && items.size() == 3
+                    && Wire.PIPELINE_ERROR.equals(items.get(0))) {
+                String kind = (String) items.get(1);
+                String message = (String) items.get(2);
+                int space = message.indexOf(' ');
+                String code = space < 0 ? message : message.substring(0, space);
+                out.set(i, new KuberException(KuberException.Kind.fromNative(kind), code, message));
+            }
         }
         return out;
     }

@@ -79,8 +79,12 @@ final class Wire {
      * it carries.
      */
     static Object decode(byte[] reply) {
-        ByteBuffer buf = ByteBuffer.wrap(reply);
-        return value(buf);
+        return value(ByteBuffer.wrap(reply), false);
+    }
+
+    /** Like {@link #decode}, with every byte string decoded as UTF-8 text straight from the reply. */
+    static Object decodeText(byte[] reply) {
+        return value(ByteBuffer.wrap(reply), true);
     }
 
     private static byte[] bytes(ByteBuffer buf) {
@@ -97,11 +101,19 @@ final class Wire {
         return new String(bytes(buf), StandardCharsets.UTF_8);
     }
 
-    private static Object value(ByteBuffer buf) {
+    private static Object value(ByteBuffer buf, boolean text) {
         byte tag = buf.get();
         switch (tag) {
             case 'n': return null;
-            case 'b': return bytes(buf);
+            case 'b': {
+                if (!text) {
+                    return bytes(buf);
+                }
+                int n = buf.getInt();
+                String s = new String(buf.array(), buf.position(), n, StandardCharsets.UTF_8);
+                buf.position(buf.position() + n);
+                return s;
+            }
             case 'i': return buf.getLong();
             case 't': return Boolean.TRUE;
             case 'f': return Boolean.FALSE;
@@ -109,7 +121,7 @@ final class Wire {
                 int n = buf.getInt();
                 List<Object> items = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
-                    items.add(value(buf));
+                    items.add(value(buf, text));
                 }
                 return items;
             }
