@@ -287,3 +287,13 @@ def test_timeout(server):
 def test_error_hierarchy():
     kinds = {cls.kind for cls in kuber.KuberError.__subclasses__()}
     assert kinds == {"Connection", "Auth", "Permission", "WrongType", "NotFound", "Server", "Protocol", "Timeout", "Config"}
+
+
+def test_package_ships_native_module_stubs_and_py_typed():
+    from importlib import resources
+
+    files = resources.files("kuber")
+    assert (files / "py.typed").is_file()
+    assert (files / "_kuber.pyi").is_file()
+    assert kuber.__version__ == "0.1.0"
+    assert kuber.KuberRedisClient.__doc__ and "ValueError" in kuber.KuberRedisClient.__doc__
