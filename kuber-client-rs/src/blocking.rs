@@ -44,9 +44,9 @@ pub struct KuberClient {
 }
 
 macro_rules! blocking_methods {
-    ($( fn $name:ident(&self $(, $arg:ident : $ty:ty)* ) -> $ret:ty; )*) => {
+    ($target:literal; $( fn $name:ident(&self $(, $arg:ident : $ty:ty)* ) -> $ret:ty; )*) => {
         $(
-            #[doc = concat!("Blocking form of [`crate::KuberClient::", stringify!($name), "`].")]
+            #[doc = concat!("Blocking form of [`crate::", $target, "::", stringify!($name), "`].")]
             pub fn $name(&self $(, $arg: $ty)*) -> Result<$ret> {
                 block_on(self.inner.$name($($arg),*))
             }
@@ -95,6 +95,7 @@ impl KuberClient {
     }
 
     blocking_methods! {
+        "KuberClient";
         fn run_pipeline(&self, pipeline: &Pipeline) -> Vec<Result<Frame>>;
         fn ping(&self) -> String;
         fn select_region(&self, name: &str) -> ();
@@ -188,6 +189,7 @@ impl KuberRestClient {
     }
 
     blocking_methods! {
+        "KuberRestClient";
         fn ping(&self) -> Value;
         fn info(&self) -> Value;
         fn status(&self) -> Value;
