@@ -185,6 +185,21 @@ describe("web console", () => {
     await page.getByText("No keys match.").waitFor();
   });
 
+  test("untrusted keys and values are shown as text, never run as HTML", async () => {
+    const key = '<img src=x onerror="window.__xss=1">';
+    const value = "<script>window.__xss=2</script><b>bold?</b>";
+    const path = `/cache/${REGION}/${encodeURIComponent(key)}`;
+    assert.equal((await server.rest("PUT", path, { value })).status, 200);
+    await page.getByLabel("Pattern").fill("<img*");
+    await page.getByRole("button", { name: "Find keys" }).click();
+    await page.getByRole("link", { name: key, exact: true }).click();
+    await page.locator("h1.entry-key", { hasText: key }).waitFor();
+    assert.equal(await page.locator("#entry-value").textContent(), value);
+    assert.equal(await page.evaluate(() => window.__xss), undefined);
+    assert.equal(await page.locator("img[src=x], #entry-value b").count(), 0);
+    assert.equal((await server.rest("DELETE", path)).status, 200);
+  });
+
   test("admin finds the entry with a JSON query and sees the plan", async () => {
     await tab("JSON query");
     await page.getByLabel("Region").selectOption(REGION);
@@ -193,7 +208,7 @@ describe("web console", () => {
     await page.locator("#query-summary", { hasText: "1 result" }).waitFor();
     const results = page.locator("table");
     assert.equal(await results.getByRole("link", { name: KEY }).count(), 1);
-    assert.match(await results.locator("pre.doc").textContent(), /"customer": "Ada"/);
+    assert.match(await results.locator("code.doc").textContent(), /"customer":"Ada"/);
     const plan = await page.locator("#query-plan li").allTextContents();
     assert.ok(plan.length > 0, "the plan has steps");
     assert.ok(plan.some((step) => /scan|index/i.test(step)), `plan: ${plan}`);

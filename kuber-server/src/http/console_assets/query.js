@@ -2,7 +2,7 @@
 // shows the plan (which index serves which condition) and the matching documents, page by page.
 
 import { api, seg } from "/console/assets/api.js";
-import { h, mount, button, field, notice, table, pretty, formatNumber } from "/console/assets/ui.js";
+import { h, mount, button, field, notice, table, formatNumber } from "/console/assets/ui.js";
 import { regionSelect } from "/console/assets/keys.js";
 
 const EXAMPLES = ["$.age>25", "$.address.city=New York", "$.roles CONTAINS admin", "$.name LIKE A%", "$.status IN [open|pending]"];
@@ -52,7 +52,8 @@ export function render(main, params, nav) {
       const rows = table(
         [
           { title: "Key", class: "key-col", cell: (r) => h("a", { href: nav.href("entry", { region, key: r.key }), class: "mono" }, r.key) },
-          { title: "Document", cell: (r) => h("pre", { class: "doc mono" }, pretty(r.value)) },
+          // Compact here so a page of results stays scannable; the entry view pretty-prints.
+          { title: "Document", cell: (r) => h("code", { class: "doc mono" }, JSON.stringify(r.value)) },
         ],
         page.results,
         "No document matches.",
