@@ -28,14 +28,14 @@ export function render(main, _params, nav) {
     uptime: card("Uptime", "dash-uptime"),
     clients: card("Connected clients", "dash-clients"),
     memory: card("Memory used", "dash-memory"),
-    ops: card("Operations / s", "dash-ops"),
+    ops: card("Commands / s", "dash-ops"),
     keys: card("Keys", "dash-keys"),
     hits: card("Hit ratio (all regions)", "dash-hits"),
   };
   cards.role.value.textContent = user.role;
   cards.role.node.appendChild(h("div", { class: "card-sub" }, `signed in as ${user.username}`));
 
-  const opsCanvas = h("canvas", { class: "chart", "aria-label": "Operations per second, last minute", role: "img" });
+  const opsCanvas = h("canvas", { class: "chart", "aria-label": "Commands per second, last minute", role: "img" });
   const hitCanvas = h("canvas", { class: "chart", "aria-label": "Hit ratio per region, last minute", role: "img" });
   const opsChart = new LiveChart(opsCanvas, { capacity: 31, fill: true, format: (v, top) => formatNumber(v, top < 10 ? 1 : 0) });
   const hitChart = new LiveChart(hitCanvas, { capacity: 31, yMax: 100, format: (v) => `${Math.round(v)} %` });
@@ -52,7 +52,7 @@ export function render(main, _params, nav) {
     h(
       "section",
       { class: "charts" },
-      h("div", { class: "panel" }, h("h2", {}, "Operations per second"), opsCanvas),
+      h("div", { class: "panel" }, h("h2", {}, "Commands per second (RESP)"), opsCanvas),
       h("div", { class: "panel" }, h("h2", {}, "Hit ratio per region (reads in the last 2 s)"), hitCanvas, hitLegend),
     ),
     h("section", { class: "panel" }, h("h2", {}, "Regions"), regionsBox),

@@ -74,6 +74,42 @@ export function render(main, params, nav) {
     return form;
   }
 
+  /** Set or remove the TTL of any entry (POST/DELETE …/expire). */
+  function ttlControls(entry) {
+    const seconds = h("input", { type: "number", min: 1, name: "expire", placeholder: "seconds", "aria-label": "New TTL in seconds", class: "ttl-input" });
+    const form = h(
+      "form",
+      {
+        class: "inline-form",
+        "aria-label": "Change TTL",
+        onsubmit: async (e) => {
+          e.preventDefault();
+          if (!seconds.value) return;
+          await busy(e.submitter, async () => {
+            await api("POST", `/cache/${seg(region)}/${seg(key)}/expire`, { seconds: Number(seconds.value) });
+            toast(`${key} expires in ${formatTtl(Number(seconds.value))}.`, "success");
+            load();
+          });
+        },
+      },
+      seconds,
+      button("Set TTL", null, { type: "submit", small: true, write: true }),
+      entry.ttl > 0
+        ? button(
+            "Remove TTL",
+            (e) =>
+              busy(e.target, async () => {
+                await api("DELETE", `/cache/${seg(region)}/${seg(key)}/expire`);
+                toast(`${key} no longer expires.`, "success");
+                load();
+              }),
+            { small: true, write: true },
+          )
+        : null,
+    );
+    return form;
+  }
+
   function show(entry) {
     const valuePanel = h("section", { class: "panel" }, h("h2", {}, "Value"), h("pre", { class: "value mono", id: "entry-value" }, valueText(entry)));
     const actions = [];
@@ -113,7 +149,7 @@ export function render(main, params, nav) {
         h("dt", {}, "Type"),
         h("dd", {}, typeBadge(entry.type)),
         h("dt", {}, "TTL"),
-        h("dd", {}, formatTtl(entry.ttl)),
+        h("dd", {}, formatTtl(entry.ttl), canWrite() ? ttlControls(entry) : null),
       ),
       valuePanel,
       canWrite() && !EDITABLE.has(entry.type)

@@ -83,7 +83,7 @@ export function render(main, params, nav) {
   const newForm = canWrite() ? newEntryForm(region, nav) : null;
   let stopped = false;
   // Cursors of the pages before the current one, so "Previous" can go back.
-  const history = [];
+  const previous = [];
   let current = "0";
 
   async function load(cursor) {
@@ -106,15 +106,15 @@ export function render(main, params, nav) {
           page.cursor === "0" ? "No keys match." : "No matching keys on this page; there are more pages.",
         ),
       );
-      const pageNo = history.length + 1;
+      const pageNo = previous.length + 1;
       mount(
         pager,
-        button("← Previous", () => load(history.pop()), { small: true, disabled: history.length === 0 }),
+        button("← Previous", () => load(previous.pop()), { small: true, disabled: previous.length === 0 }),
         h("span", { class: "muted small" }, `page ${pageNo}${page.cursor === "0" ? " (last)" : ""}`),
         button(
           "Next →",
           () => {
-            history.push(current);
+            previous.push(current);
             load(page.cursor);
           },
           { small: true, disabled: page.cursor === "0" },
@@ -127,7 +127,14 @@ export function render(main, params, nav) {
 
   const search = (e) => {
     e.preventDefault();
-    nav.go("keys", { region: select.value, pattern: pattern.value === "*" ? "" : pattern.value, count: count.value === "50" ? "" : count.value });
+    const target = nav.href("keys", { region: select.value, pattern: pattern.value === "*" ? "" : pattern.value, count: count.value === "50" ? "" : count.value });
+    if (location.hash === target) {
+      // Same search again: no hashchange, so reload from the first page here.
+      previous.length = 0;
+      load("0");
+    } else {
+      location.hash = target;
+    }
   };
   let select = h("select", { "aria-label": "Region" }, h("option", {}, region));
   const form = h(
