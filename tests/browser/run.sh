@@ -7,9 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 if [[ ! -x /usr/bin/chromium ]]; then
-    echo "== installing chromium (Debian)" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y chromium chromium-driver || { apt-get update && apt-get install -y chromium chromium-driver; }
+    echo "== apt-get install chromium chromium-driver" >&2
+    sudo=()
+    [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
 echo "== npm ci (tests/browser)" >&2
