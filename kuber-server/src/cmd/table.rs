@@ -447,6 +447,15 @@ static CORE: &[CommandSpec] = &[
         Sync(string::strlen)
     ),
     cmd!(
+        "lcs",
+        -3,
+        READONLY,
+        KEY12,
+        "string",
+        "Returns the longest common subsequence of two strings, its length or its match ranges.",
+        Sync(string::lcs)
+    ),
+    cmd!(
         "getrange",
         4,
         READONLY,
@@ -991,6 +1000,7 @@ mod coverage {
             include_str!("region.rs"),
             include_str!("server.rs"),
             include_str!("string.rs"),
+            include_str!("string/lcs.rs"),
             include_str!("hash/tests.rs"),
             include_str!("list/tests.rs"),
             include_str!("list/tests/mpop.rs"),
