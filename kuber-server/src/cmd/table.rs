@@ -68,6 +68,9 @@ pub const TX_CONTROL: u32 = 1 << 7;
 pub const NO_MULTI: u32 = 1 << 8;
 /// Allowed on a RESP2 connection that has subscriptions.
 pub const PUBSUB_OK: u32 = 1 << 9;
+/// The handler invalidates WATCH on exactly the keys it changes; the dispatcher does not touch the
+/// row's key positions afterwards (Redis touches a key only when the command modified it).
+pub const OWN_WATCH: u32 = 1 << 10;
 
 /// One row of the table.
 pub struct CommandSpec {
