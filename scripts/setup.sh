@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests and benchmarks need on a fresh machine: Debian's redis-server and
-# redis-tools (redis-cli, redis-benchmark), and the Python packages the system tests use.
+# redis-tools (redis-cli, redis-benchmark), and the Python packages the system tests use (redis-py,
+# pytest, schemathesis for the REST API).
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 
@@ -16,7 +17,7 @@ if ((${#need_apt[@]})); then
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-if ! python3 -c 'import redis, pytest' 2>/dev/null; then
+if ! python3 -c 'import redis, pytest, schemathesis' 2>/dev/null; then
     echo "[setup] pip install -r tests/system/requirements.txt" >&2
     python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore \
         -r "$(dirname "$0")/../tests/system/requirements.txt"

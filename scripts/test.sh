@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds the server, runs the Rust unit, property and
 # integration tests, Redis's own test suite against Kuber (gated by tests/redis-suite/baseline.txt),
-# then the system tests (redis-py, redis-cli and three other languages' clients against the binary).
+# the web console in headless Chromium, then the system tests (redis-py, redis-cli, three other
+# languages' clients and schemathesis against the binary).
 # Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,5 +22,8 @@ echo "== Redis 7.0.15 test suite against Kuber and Redis (fails below tests/redi
 tests/redis-suite/run.sh --no-build |
     sed -E 's/^([0-9]+) passed, ([0-9]+) failed$/redis-suite totals: Kuber ok \1, Kuber not ok \2 (see docs\/COMPATIBILITY.md)/'
 
-echo "== system tests (redis-py, redis-cli, Jedis, ioredis, go-redis)" >&2
+echo "== web console in headless Chromium (tests/browser)" >&2
+KUBER_BIN="$CARGO_TARGET_DIR/debug/kuber-server" tests/browser/run.sh
+
+echo "== system tests (redis-py, redis-cli, Jedis, ioredis, go-redis, schemathesis)" >&2
 KUBER_BIN="$CARGO_TARGET_DIR/debug/kuber-server" python3 -m pytest tests/system -q -p no:cacheprovider

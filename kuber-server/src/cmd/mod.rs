@@ -222,7 +222,11 @@ fn after_write(
     reply: &Frame,
 ) {
     // A refused write changed nothing, so it does not fail other clients' transactions.
-    if region.has_watchers() && !reply.is_error() && spec.first_key > 0 {
+    if region.has_watchers()
+        && !reply.is_error()
+        && spec.first_key > 0
+        && !spec.has(table::OWN_WATCH)
+    {
         let argc = args.len() as i32;
         let last = if spec.last_key < 0 {
             argc + spec.last_key

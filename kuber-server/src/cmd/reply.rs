@@ -287,3 +287,12 @@ pub fn zset_at_least_one_key(command: &str) -> Frame {
         "ERR at least 1 input key is needed for '{command}' command"
     ))
 }
+
+/// LCS over a key that holds another type.
+pub const LCS_NOT_STRINGS: &str = "ERR The specified keys must contain string values";
+/// LCS with both LEN and IDX.
+pub const LCS_LEN_AND_IDX: &str =
+    "ERR If you want both the length and indexes, please just use IDX.";
+/// LCS whose table would exceed the bulk length limit.
+pub const LCS_TOO_LARGE: &str =
+    "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len";

@@ -115,15 +115,19 @@ fn region_totals(ctx: &Ctx<'_>) -> (RegionStats, usize, usize) {
     (total, keys, volatile)
 }
 
-const INFO_SECTIONS: &[&str] = &[
-    "server",
-    "clients",
-    "memory",
-    "persistence",
-    "stats",
-    "replication",
-    "keyspace",
-    "regions",
+/// INFO sections in Redis's order; `false` marks those left out of the default set (Redis shows
+/// `commandstats` only for `all`, `everything` or by name).
+const INFO_SECTIONS: &[(&str, bool)] = &[
+    ("server", true),
+    ("clients", true),
+    ("memory", true),
+    ("persistence", true),
+    ("stats", true),
+    ("replication", true),
+    ("cpu", true),
+    ("commandstats", false),
+    ("keyspace", true),
+    ("regions", true),
 ];
 
 /// `INFO [section …]`
@@ -132,13 +136,12 @@ pub(super) fn info(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         .iter()
         .map(|a| text(a).to_ascii_lowercase())
         .collect();
-    let all = wanted.is_empty()
-        || wanted
-            .iter()
-            .any(|w| w == "all" || w == "everything" || w == "default");
+    let every = wanted.iter().any(|w| w == "all" || w == "everything");
+    let defaults = wanted.is_empty() || every || wanted.iter().any(|w| w == "default");
     let mut out = String::new();
-    for section in INFO_SECTIONS {
-        if all || wanted.iter().any(|w| w == section) {
+    for &(section, in_default) in INFO_SECTIONS {
+        let chosen = (defaults && in_default) || every || wanted.iter().any(|w| w == section);
+        if chosen {
             if !out.is_empty() {
                 out.push_str("\r\n");
             }
@@ -248,6 +251,41 @@ fn info_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             kv(out, "connected_slaves", 0);
             kv(out, "master_repl_offset", 0);
         }
+        "cpu" => {
+            out.push_str("# CPU\r\n");
+            let [user, system, children_user, children_system] = cpu_seconds();
+            kv(out, "used_cpu_sys", format!("{system:.6}"));
+            kv(out, "used_cpu_user", format!("{user:.6}"));
+            kv(
+                out,
+                "used_cpu_sys_children",
+                format!("{children_system:.6}"),
+            );
+            kv(out, "used_cpu_user_children", format!("{children_user:.6}"));
+        }
+        "commandstats" => {
+            out.push_str("# Commandstats\r\n");
+            for (i, spec) in COMMANDS.iter().enumerate() {
+                let Some(m) = state.metrics.command(i) else {
+                    continue;
+                };
+                let failed = m.failed.load(Ordering::Relaxed);
+                let calls = m.ok.load(Ordering::Relaxed) + failed;
+                if calls == 0 {
+                    continue;
+                }
+                let usec = m.sum_us.load(Ordering::Relaxed);
+                // Kuber counts a refused call (arity, permission) and a failed one alike.
+                kv(
+                    out,
+                    &format!("cmdstat_{}", spec.name),
+                    format!(
+                        "calls={calls},usec={usec},usec_per_call={:.2},rejected_calls=0,failed_calls={failed}",
+                        usec as f64 / calls as f64
+                    ),
+                );
+            }
+        }
         "keyspace" => {
             out.push_str("# Keyspace\r\n");
             for region in state.store.regions() {
@@ -290,6 +328,24 @@ fn info_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
         }
         _ => {}
     }
+}
+
+/// CPU seconds used by this process and its waited-for children (user, system, children user,
+/// children system), from `/proc/self/stat` in clock ticks of 1/100 s (Linux's `USER_HZ`).
+fn cpu_seconds() -> [f64; 4] {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime, stime, cutime, cstime are fields 14–17 of the line, 12–15 after the name.
+    let tick = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 100.0
+    };
+    [tick(11), tick(12), tick(13), tick(14)]
 }
 
 fn kv(out: &mut String, key: &str, value: impl std::fmt::Display) {
@@ -629,6 +685,23 @@ mod tests {
         assert!(one.contains("# Keyspace") && !one.contains("# Server"));
         let two = c.run("INFO SERVER clients").await;
         assert!(two.contains("# Server") && two.contains("# Clients") && !two.contains("# Memory"));
+        // commandstats only with all/everything or by name; cpu in the default set.
+        assert!(all.contains("used_cpu_user:") && !all.contains("cmdstat_"));
+        let stats = c.run("INFO commandSTATS").await;
+        assert!(
+            stats.contains("cmdstat_set:calls=1,")
+                && stats.contains(",rejected_calls=0,failed_calls=0\r\n"),
+            "{stats}"
+        );
+        assert!(!stats.contains("used_memory"));
+        let every = c.run("INFO cpu all").await;
+        assert_eq!(
+            every.matches("used_cpu_user_children").count(),
+            1,
+            "each section once"
+        );
+        assert!(every.contains("cmdstat_get:") && every.contains("used_memory:"));
+        assert!(!c.run("INFO cpu default").await.contains("cmdstat_"));
     }
 
     #[tokio::test]

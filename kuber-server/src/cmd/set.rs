@@ -15,7 +15,7 @@ use super::Ctx;
 use super::args::{int, is};
 use super::reply::{self, err};
 use super::table::{
-    ALLKEYS, CommandSpec, DENY_OOM, FAST, Handler::Sync, KEY1, KEY12, READONLY, WRITE,
+    ALLKEYS, CommandSpec, DENY_OOM, FAST, Handler::Sync, KEY1, KEY12, OWN_WATCH, READONLY, WRITE,
 };
 use crate::store::value::parse_i64;
 use crate::store::{Entry, Keyspace, Value, element_cost};
@@ -161,7 +161,7 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
     cmd!(
         "smove",
         4,
-        WRITE | FAST,
+        WRITE | FAST | OWN_WATCH,
         KEY12,
         "set",
         "Moves a member from one set to another.",
@@ -690,14 +690,19 @@ pub(super) fn smove(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     let emptied = src_set.is_empty();
     let cost = element_cost(moved.len());
     after_removal(&mut ks, src, cost, emptied);
+    ks.touch(src);
+    // The destination changes only if the member was not already in it (Redis touches it, for
+    // WATCH, only then).
     match write_target(&mut ks, dst, now) {
         Ok(Some(dst_set)) => {
             if dst_set.insert(moved) {
                 ks.adjust_memory(cost as i64);
+                ks.touch(dst);
             }
         }
         _ => {
             ks.set(dst, Value::Set(Set::from_iter([moved])), expiry, now);
+            ks.touch(dst);
         }
     }
     Frame::Integer(1)

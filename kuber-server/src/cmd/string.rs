@@ -12,6 +12,9 @@ use crate::store::value::parse_i64;
 use crate::store::{Keyspace, Value};
 
 /// A string value, recording a hit or miss; `Err(WRONGTYPE)` for other types.
+mod lcs;
+pub(super) use lcs::lcs;
+
 fn read_str(ks: &mut Keyspace, key: &[u8], now: u64) -> Result<Option<Bytes>, Frame> {
     let found = match ks.get_mut(key, now) {
         Some(entry) => match &entry.value {

@@ -68,6 +68,9 @@ pub const TX_CONTROL: u32 = 1 << 7;
 pub const NO_MULTI: u32 = 1 << 8;
 /// Allowed on a RESP2 connection that has subscriptions.
 pub const PUBSUB_OK: u32 = 1 << 9;
+/// The handler invalidates WATCH on exactly the keys it changes; the dispatcher does not touch the
+/// row's key positions afterwards (Redis touches a key only when the command modified it).
+pub const OWN_WATCH: u32 = 1 << 10;
 
 /// One row of the table.
 pub struct CommandSpec {
@@ -445,6 +448,15 @@ static CORE: &[CommandSpec] = &[
         "string",
         "Returns the length of a string value.",
         Sync(string::strlen)
+    ),
+    cmd!(
+        "lcs",
+        -3,
+        READONLY,
+        KEY12,
+        "string",
+        "Returns the longest common subsequence of two strings, its length or its match ranges.",
+        Sync(string::lcs)
     ),
     cmd!(
         "getrange",
@@ -991,6 +1003,7 @@ mod coverage {
             include_str!("region.rs"),
             include_str!("server.rs"),
             include_str!("string.rs"),
+            include_str!("string/lcs.rs"),
             include_str!("hash/tests.rs"),
             include_str!("list/tests.rs"),
             include_str!("list/tests/mpop.rs"),

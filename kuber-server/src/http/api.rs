@@ -523,6 +523,8 @@ pub struct KeysQuery {
     /// Keys to look at per page (default 100).
     #[param(minimum = 1, maximum = 100000)]
     pub count: Option<u32>,
+    /// Also give each key's type and TTL (the console's key browser shows them).
+    pub details: Option<bool>,
 }
 
 /// Path of a region's collection routes.
@@ -540,6 +542,22 @@ pub struct KeysPage {
     pub keys: Vec<String>,
     /// Next cursor; `0` when done.
     pub cursor: String,
+    /// Type and TTL of each key, when `details=true` was asked for (keys that vanished between
+    /// the scan and the lookup are left out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<Vec<KeyMeta>>,
+}
+
+/// A key's type and TTL.
+#[derive(Serialize, ToSchema)]
+pub struct KeyMeta {
+    /// The key.
+    pub key: String,
+    /// `string`, `hash`, `list`, `set`, `zset` or `json`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Seconds to live, -1 for none.
+    pub ttl: i64,
 }
 
 /// Lists keys by cursor pages (SCAN).
@@ -578,11 +596,33 @@ pub async fn list_keys(
         ));
     };
     let cursor = parts.first().and_then(text).unwrap_or_else(|| "0".into());
-    let keys = match parts.get(1) {
+    let keys: Vec<String> = match parts.get(1) {
         Some(Frame::Array(keys)) => keys.iter().filter_map(text).collect(),
         _ => Vec::new(),
     };
-    Ok(Json(KeysPage { keys, cursor }))
+    let details = if q.details == Some(true) {
+        let mut metas = Vec::with_capacity(keys.len());
+        for key in &keys {
+            let kind =
+                text(&caller.run(&state, &region, args!["TYPE", key]).await?).unwrap_or_default();
+            let ttl = integer(&caller.run(&state, &region, args!["TTL", key]).await?);
+            if kind != "none" && ttl != -2 {
+                metas.push(KeyMeta {
+                    key: key.clone(),
+                    kind,
+                    ttl,
+                });
+            }
+        }
+        Some(metas)
+    } else {
+        None
+    };
+    Ok(Json(KeysPage {
+        keys,
+        cursor,
+        details,
+    }))
 }
 
 /// `POST mget` body.

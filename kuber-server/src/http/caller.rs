@@ -128,7 +128,10 @@ impl Caller {
             .detached(self.peer, self.peer, state.store.now());
         let mut session = Session::new(handle, region.clone());
         session.set_identity(Some(self.identity.clone()));
-        match crate::cmd::execute(state, &mut session, &args).await {
+        let reply = crate::cmd::execute(state, &mut session, &args).await;
+        // Counted like a RESP command (INFO total_commands_processed, the console's ops/s).
+        state.count_commands(1);
+        match reply {
             Frame::Error(e) => Err(ApiError::from_resp(&e)),
             reply => Ok(reply),
         }

@@ -7,9 +7,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
-use axum::http::header::SET_COOKIE;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::header::{SET_COOKIE, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use parking_lot::Mutex;
 use rand::RngCore;
@@ -189,4 +190,18 @@ pub async fn session(
         .get(&cookie)
         .ok_or_else(|| ApiError::unauthorized("console session expired; log in again"))?;
     Ok(Json(info(&session)))
+}
+
+/// Keeps `WWW-Authenticate` off the 401s the console gets (`/console/*`, and API calls marked with
+/// `X-Requested-With`, which the page sends): browsers answer that header with their own Basic-auth
+/// popup, which hides the console's login form and holds the page's `fetch` until dismissed. Other
+/// API clients still get the header, as SPEC §3 asks.
+pub async fn no_basic_prompt(request: Request, next: Next) -> Response {
+    let console = request.uri().path().starts_with("/console/")
+        || request.headers().contains_key("x-requested-with");
+    let mut response = next.run(request).await;
+    if console {
+        response.headers_mut().remove(WWW_AUTHENTICATE);
+    }
+    response
 }

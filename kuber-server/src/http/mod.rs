@@ -128,6 +128,7 @@ pub fn router(state: Arc<ServerState>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(console::no_basic_prompt))
         .with_state(state)
 }
 

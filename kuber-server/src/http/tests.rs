@@ -484,6 +484,26 @@ async fn entries_ttl_and_keys() {
             .into_iter()
             .collect()
     );
+    let page = admin(
+        &app,
+        "GET",
+        "/api/v1/cache/default/keys?pattern=n&details=true",
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(
+        page["details"],
+        json!([{"key": "n", "type": "string", "ttl": -1}])
+    );
+    assert!(
+        admin(&app, "GET", "/api/v1/cache/default/keys?pattern=a", None)
+            .await
+            .json()
+            .get("details")
+            .is_none(),
+        "details only when asked for"
+    );
     admin(&app, "GET", "/api/v1/cache/default/keys?cursor=x", None)
         .await
         .error(StatusCode::BAD_REQUEST, "BAD_REQUEST");
@@ -1073,6 +1093,27 @@ async fn console_sessions_use_cookies_and_csrf_tokens() {
     )
     .await
     .error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED");
+    // The console's 401s carry no WWW-Authenticate (a browser would pop up its Basic-auth dialog);
+    // other clients' do.
+    let session = send(&app, "GET", "/console/session", None, None).await;
+    session.error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED");
+    assert!(!session.headers.contains_key(header::WWW_AUTHENTICATE));
+    let from_page = raw(
+        &app,
+        Request::builder()
+            .uri("/api/v1/regions")
+            .header("x-requested-with", "kuber-console")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    from_page.error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED");
+    assert!(!from_page.headers.contains_key(header::WWW_AUTHENTICATE));
+    let other = send(&app, "GET", "/api/v1/regions", None, None).await;
+    assert_eq!(
+        other.headers[header::WWW_AUTHENTICATE],
+        "Basic realm=\"kuber\""
+    );
     let page = send(&app, "GET", "/", None, None).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(

@@ -538,3 +538,30 @@ fn cursor_parsing_follows_strtoul() {
         assert_eq!(parse_cursor(bad), None, "{bad:?}");
     }
 }
+
+#[tokio::test]
+async fn smove_invalidates_watch_only_on_sets_it_changes() {
+    let s = server();
+    let mut watcher = s.client(Role::User);
+    let mut other = s.client(Role::User);
+    assert_eq!(other.run("SADD src a b").await, ":2\r\n");
+    assert_eq!(other.run("SADD dst a").await, ":1\r\n");
+    // `a` is already in dst: dst does not change, so a transaction watching it still commits.
+    assert_eq!(watcher.run("WATCH dst").await, "+OK\r\n");
+    assert_eq!(other.run("SMOVE src dst a").await, ":1\r\n");
+    assert_eq!(watcher.run("MULTI").await, "+OK\r\n");
+    assert_eq!(watcher.run("SCARD dst").await, "+QUEUED\r\n");
+    assert_eq!(watcher.run("EXEC").await, "*1\r\n:1\r\n");
+    // `b` is new in dst: the watch fails.
+    assert_eq!(watcher.run("WATCH dst").await, "+OK\r\n");
+    assert_eq!(other.run("SMOVE src dst b").await, ":1\r\n");
+    assert_eq!(watcher.run("MULTI").await, "+OK\r\n");
+    assert_eq!(watcher.run("SCARD dst").await, "+QUEUED\r\n");
+    assert_eq!(watcher.run("EXEC").await, "*-1\r\n");
+    // The source changed both times.
+    assert_eq!(watcher.run("WATCH src").await, "+OK\r\n");
+    assert_eq!(other.run("SADD src c").await, ":1\r\n");
+    assert_eq!(other.run("SMOVE src dst c").await, ":1\r\n");
+    assert_eq!(watcher.run("MULTI").await, "+OK\r\n");
+    assert_eq!(watcher.run("EXEC").await, "*-1\r\n");
+}
