@@ -83,9 +83,11 @@ repetition. "1 thread" is one round trip per command; "pipelined" sends batches 
 $TABLE
 
 Runs on this shared 2-core machine move by up to ±30% from one invocation to the next; compare the
-ratios within a run. The Java SDK's pipelines trail Jedis: a batch crosses JNI as one \`byte[]\` each
-way and every reply is copied into a Java object before \`execute()\` returns, where Jedis decodes from
-its own socket buffer; the Rust core alone pipelines GETs at about 0.9M ops/s on the same server.
+ratios within a run. The Java SDK's pipelines trail Jedis (target: at least equal). A probe timing
+the parts of a 100-GET batch put the Java side (request encoding, JNI copies, reply decoding) at 6-7% of
+the batch once the JIT had compiled it, so most of the gap is in the Rust core's pipeline path
+(per-argument copies into commands, the two-pass reply decoder): the core alone runs such batches at
+about 0.9M ops/s against this server, where Jedis reaches 0.8-1.0M.
 <!-- sdk:end -->
 EOF2
 )
