@@ -83,11 +83,11 @@ repetition. "1 thread" is one round trip per command; "pipelined" sends batches 
 $TABLE
 
 Runs on this shared 2-core machine move by up to ±30% from one invocation to the next; compare the
-ratios within a run. The Java SDK's pipelines trail Jedis (target: at least equal). A probe timing
-the parts of a 100-GET batch put the Java side (request encoding, JNI copies, reply decoding) at 6-7% of
-the batch once the JIT had compiled it, so most of the gap is in the Rust core's pipeline path
-(per-argument copies into commands, the two-pass reply decoder): the core alone runs such batches at
-about 0.9M ops/s against this server, where Jedis reaches 0.8-1.0M.
+ratios within a run. The Java SDK's pipelines trail Jedis here (target: at least equal). In a
+separate, longer probe (six rounds of 200,000 pipelined GETs on one client) the SDK went from 0.72M to
+0.92M ops/s as the JIT compiled its path, and by the end the Java side (request encoding, JNI copies,
+reply decoding) was 6-7% of each batch's time; the three warm-up repetitions here (150,000 commands)
+may not reach that state. Jedis was not measured under that longer warm-up.
 <!-- sdk:end -->
 EOF2
 )
