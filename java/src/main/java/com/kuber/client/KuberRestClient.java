@@ -126,6 +126,36 @@ public class KuberRestClient implements AutoCloseable {
         return node("purgeRegion", null, name);
     }
 
+    /** @param key key in region {@code default} @return {@code {"key","value","type","ttl"}} or null on 404 */
+    public JsonNode get(String key) {
+        return get(key, null);
+    }
+
+    /** @param key key in region {@code default} @param value value @return the reply */
+    public JsonNode set(String key, String value) {
+        return set(key, value, null, null);
+    }
+
+    /** @param key key in region {@code default} @return whether the key existed */
+    public boolean delete(String key) {
+        return delete(key, null);
+    }
+
+    /** @param key key in region {@code default} @return the document, or null on 404 */
+    public JsonNode jsonGet(String key) {
+        return jsonGet(key, null, null);
+    }
+
+    /** @param key key in region {@code default} @param json JSON text @return the reply */
+    public JsonNode jsonSet(String key, String json) {
+        return jsonSet(key, json, null, null);
+    }
+
+    /** @param query query over region {@code default} @return {@code {"results","cursor"}} */
+    public JsonNode jsonSearch(String query) {
+        return jsonSearch(query, null, null, null);
+    }
+
     /** @param key key @param region region or null @return {@code {"key","value","type","ttl"}} or null on 404 */
     public JsonNode get(String key, String region) {
         return node("get", region, key);

@@ -113,6 +113,19 @@ class KuberRestClientLiveTest {
     }
 
     @Test
+    void defaultRegionShortcuts() throws Exception {
+        try (KuberRestClient rest = admin()) {
+            rest.set("short", "v");
+            assertEquals("v", rest.get("short").get("value").asText());
+            rest.jsonSet("sdoc", "{\"n\":1}");
+            assertEquals(json("{\"n\":1}"), rest.jsonGet("sdoc"));
+            assertEquals("sdoc", rest.jsonSearch("n=1").get("results").get(0).get("key").asText());
+            assertTrue(rest.delete("short"));
+            assertNull(rest.get("short"));
+        }
+    }
+
+    @Test
     void authAndPermission() {
         try (KuberRestClient bad = new KuberRestClient("127.0.0.1", server.httpPort, "admin", "wrong");
                 KuberRestClient reader = new KuberRestClient("127.0.0.1", server.httpPort, "reader", "readpw")) {
