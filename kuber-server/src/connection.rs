@@ -89,9 +89,14 @@ async fn run(
                         write_out(&mut stream, &output, &handle, shutdown).await?;
                         return Ok(());
                     }
-                    encode(&reply, session.protocol, &mut output);
-                    for extra in session.extra_replies.drain(..) {
-                        encode(&extra, session.protocol, &mut output);
+                    if session.sends_reply(&reply) {
+                        encode(&reply, session.protocol, &mut output);
+                    }
+                    let extras = std::mem::take(&mut session.extra_replies);
+                    for extra in extras {
+                        if session.sends_reply(&extra) {
+                            encode(&extra, session.protocol, &mut output);
+                        }
                     }
                     if session.close_after_reply {
                         write_out(&mut stream, &output, &handle, shutdown).await?;

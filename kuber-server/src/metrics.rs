@@ -1,9 +1,23 @@
 //! Per-command counters and latency histograms, recorded by the dispatcher for RESP and REST alike
 //! and rendered in the Prometheus text format at `/metrics`.
+//!
+//! Counts are exact. Latency is timed for every call of a command's first [`EXACT_CALLS`] calls and
+//! then for one call in [`SAMPLE_EVERY`] on each thread, recorded with that weight: two clock reads
+//! per command cost about 8 % of a pipelined GET's time on this hardware, which the histogram is
+//! not worth.
 
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+/// Calls of a command timed one by one before sampling starts.
+pub const EXACT_CALLS: u64 = 64;
+/// After that, one call in this many is timed (and counts this many times in the histogram).
+pub const SAMPLE_EVERY: u64 = 16;
+
+thread_local! {
+    static TICK: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
 
 /// Upper bounds of the latency buckets, in microseconds (Prometheus `le`).
 pub const BUCKETS_US: [u64; 12] = [
@@ -36,8 +50,29 @@ impl Metrics {
         }
     }
 
-    /// Records one call of command `index`.
-    pub fn record(&self, index: usize, failed: bool, elapsed: Duration) {
+    /// How much the next call of command `index` weighs in its latency histogram: 1 while the
+    /// command is young, then [`SAMPLE_EVERY`] for one call in that many and 0 (not timed) otherwise.
+    pub fn timing_weight(&self, index: usize) -> u64 {
+        let Some(m) = self.commands.get(index) else {
+            return 0;
+        };
+        if m.ok.load(Ordering::Relaxed) + m.failed.load(Ordering::Relaxed) < EXACT_CALLS {
+            return 1;
+        }
+        let tick = TICK.with(|t| {
+            let next = t.get().wrapping_add(1);
+            t.set(next);
+            next
+        });
+        if tick % SAMPLE_EVERY == 0 {
+            SAMPLE_EVERY
+        } else {
+            0
+        }
+    }
+
+    /// Records one call of command `index`; `timed` is its latency and weight when it was timed.
+    pub fn record(&self, index: usize, failed: bool, timed: Option<(Duration, u64)>) {
         let Some(m) = self.commands.get(index) else {
             return;
         };
@@ -46,13 +81,17 @@ impl Metrics {
         } else {
             m.ok.fetch_add(1, Ordering::Relaxed);
         }
+        let Some((elapsed, weight)) = timed else {
+            return;
+        };
         let us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
         let slot = BUCKETS_US
             .iter()
             .position(|&le| us <= le)
             .unwrap_or(BUCKETS_US.len());
-        m.buckets[slot].fetch_add(1, Ordering::Relaxed);
-        m.sum_us.fetch_add(us, Ordering::Relaxed);
+        m.buckets[slot].fetch_add(weight, Ordering::Relaxed);
+        m.sum_us
+            .fetch_add(us.saturating_mul(weight), Ordering::Relaxed);
     }
 
     /// The counters of command `index`.
@@ -129,9 +168,9 @@ mod tests {
     #[test]
     fn buckets_are_cumulative_and_results_split() {
         let m = Metrics::new(2);
-        m.record(1, false, Duration::from_micros(5));
-        m.record(1, false, Duration::from_micros(300));
-        m.record(1, true, Duration::from_secs(5));
+        m.record(1, false, Some((Duration::from_micros(5), 1)));
+        m.record(1, false, Some((Duration::from_micros(300), 1)));
+        m.record(1, true, Some((Duration::from_secs(5), 1)));
         let mut out = String::new();
         m.render(&mut out, |i| ["get", "set"][i]);
         assert!(out.contains("kuber_commands_total{command=\"set\",result=\"ok\"} 2\n"));
@@ -152,6 +191,42 @@ mod tests {
         assert!(
             !out.contains("command=\"get\""),
             "unused commands are left out"
+        );
+    }
+}
+
+#[cfg(test)]
+mod sampling_tests {
+    use super::*;
+
+    #[test]
+    fn young_commands_are_timed_exactly_then_sampled_with_weight() {
+        let m = Metrics::new(1);
+        let mut histogram_count = 0;
+        for _ in 0..EXACT_CALLS {
+            assert_eq!(m.timing_weight(0), 1);
+            m.record(0, false, Some((Duration::from_micros(1), 1)));
+            histogram_count += 1;
+        }
+        let mut timed = 0;
+        for _ in 0..SAMPLE_EVERY * 10 {
+            let weight = m.timing_weight(0);
+            assert!(weight == 0 || weight == SAMPLE_EVERY);
+            if weight > 0 {
+                timed += 1;
+                histogram_count += weight;
+            }
+            m.record(
+                0,
+                false,
+                (weight > 0).then(|| (Duration::from_micros(1), weight)),
+            );
+        }
+        assert_eq!(timed, 10, "one call in SAMPLE_EVERY is timed");
+        let calls = m.command(0).unwrap().ok.load(Ordering::Relaxed);
+        assert_eq!(
+            histogram_count, calls,
+            "weights keep the histogram count equal to the calls"
         );
     }
 }

@@ -238,6 +238,10 @@ pub struct Session {
     pub inbox: Option<(Subscriber, tokio::sync::mpsc::UnboundedReceiver<Frame>)>,
     /// Replies after the command's own reply (SUBSCRIBE to several channels confirms each one).
     pub extra_replies: Vec<Frame>,
+    /// `CLIENT REPLY OFF`: replies are not sent (RESP3 push messages still are).
+    pub replies_off: bool,
+    /// Replies still to drop after `CLIENT REPLY SKIP` (its own and the next command's).
+    pub replies_to_skip: u8,
 }
 
 impl Session {
@@ -258,7 +262,21 @@ impl Session {
             patterns: hashbrown::HashSet::new(),
             inbox: None,
             extra_replies: Vec::new(),
+            replies_off: false,
+            replies_to_skip: 0,
         }
+    }
+
+    /// Whether a command's reply `frame` goes out, per `CLIENT REPLY`; consumes one skip.
+    pub fn sends_reply(&mut self, frame: &Frame) -> bool {
+        if matches!(frame, Frame::Push(_)) {
+            return true;
+        }
+        if self.replies_to_skip > 0 {
+            self.replies_to_skip -= 1;
+            return false;
+        }
+        !self.replies_off
     }
 
     /// Number of channel and pattern subscriptions.

@@ -228,6 +228,21 @@ pub(super) fn client(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     let handle = ctx.session.handle.clone();
     if is(sub, "ID") && args.len() == 2 {
         Frame::Integer(handle.id as i64)
+    } else if is(sub, "REPLY") && args.len() == 3 {
+        // The connection drops replies as these flags say (`Session::sends_reply`); OFF and SKIP
+        // drop their own reply too, as in Redis.
+        let mode = &args[2];
+        if is(mode, "ON") {
+            ctx.session.replies_off = false;
+            ctx.session.replies_to_skip = 0;
+        } else if is(mode, "OFF") {
+            ctx.session.replies_off = true;
+        } else if is(mode, "SKIP") {
+            ctx.session.replies_to_skip = 2;
+        } else {
+            return err(reply::SYNTAX);
+        }
+        Frame::ok()
     } else if is(sub, "GETNAME") && args.len() == 2 {
         handle
             .meta

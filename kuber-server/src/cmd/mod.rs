@@ -87,13 +87,13 @@ impl Ctx<'_> {
 
 /// Runs one command for `session` and returns its reply.
 pub async fn execute(state: &ServerState, session: &mut Session, args: &[Bytes]) -> Frame {
-    let started = std::time::Instant::now();
     let index = args.first().and_then(|name| table::lookup(name));
+    let weight = index.map_or(0, |i| state.metrics.timing_weight(i));
+    let started = (weight > 0).then(std::time::Instant::now);
     let reply = check_and_run(state, session, args, index).await;
     if let Some(index) = index {
-        state
-            .metrics
-            .record(index, reply.is_error(), started.elapsed());
+        let timed = started.map(|s| (s.elapsed(), weight));
+        state.metrics.record(index, reply.is_error(), timed);
     }
     if reply.is_error() && session.multi.is_some() && !is_tx_control(args) {
         // Any refusal while queueing (unknown command, arity, permission) dooms the transaction.

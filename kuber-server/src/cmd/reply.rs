@@ -296,3 +296,10 @@ pub const LCS_LEN_AND_IDX: &str =
 /// LCS whose table would exceed the bulk length limit.
 pub const LCS_TOO_LARGE: &str =
     "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len";
+
+/// CONFIG SET of a memory setting with a value that is not a memory amount.
+pub fn config_not_memory(name: &str) -> Frame {
+    Frame::error(format!(
+        "ERR CONFIG SET failed (possibly related to argument '{name}') - argument must be a memory value"
+    ))
+}

@@ -190,12 +190,13 @@ fn info_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             out.push_str("# Memory\r\n");
             kv(out, "used_memory", used);
             kv(out, "used_memory_human", human_bytes(used));
-            kv(out, "maxmemory", config.cache.max_memory);
-            kv(out, "maxmemory_human", human_bytes(config.cache.max_memory));
+            let max_memory = state.store.limits().max_memory;
+            kv(out, "maxmemory", max_memory);
+            kv(out, "maxmemory_human", human_bytes(max_memory));
             kv(
                 out,
                 "maxmemory_policy",
-                if config.cache.max_memory > 0 {
+                if max_memory > 0 {
                     "allkeys-lru"
                 } else {
                     "noeviction"
@@ -330,6 +331,27 @@ fn info_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
     }
 }
 
+/// A Redis memory value: bytes with an optional unit (`k`/`m`/`g` are powers of 1000, `kb`/`mb`/`gb`
+/// powers of 1024, any case), as `CONFIG SET maxmemory` takes it.
+fn parse_memory(arg: &[u8]) -> Option<u64> {
+    let text = std::str::from_utf8(arg).ok()?.to_ascii_lowercase();
+    let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let multiplier: u64 = match &text[digits.len()..] {
+        "" | "b" => 1,
+        "k" => 1000,
+        "kb" => 1024,
+        "m" => 1000 * 1000,
+        "mb" => 1024 * 1024,
+        "g" => 1000 * 1000 * 1000,
+        "gb" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse::<u64>().ok()?.checked_mul(multiplier)
+}
+
 /// CPU seconds used by this process and its waited-for children (user, system, children user,
 /// children system), from `/proc/self/stat` in clock ticks of 1/100 s (Linux's `USER_HZ`).
 fn cpu_seconds() -> [f64; 4] {
@@ -390,10 +412,10 @@ fn config_params(ctx: &Ctx<'_>) -> Vec<(&'static str, String)> {
                 .load(Ordering::Relaxed)
                 .to_string(),
         ),
-        ("maxmemory", config.cache.max_memory.to_string()),
+        ("maxmemory", ctx.state.store.limits().max_memory.to_string()),
         (
             "maxmemory-policy",
-            if config.cache.max_memory > 0 {
+            if ctx.state.store.limits().max_memory > 0 {
                 "allkeys-lru"
             } else {
                 "noeviction"
@@ -443,6 +465,10 @@ pub(super) fn config(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
                 "timeout" => match number() {
                     Ok(n) => live.idle_timeout_secs.store(n as u64, Ordering::Relaxed),
                     Err(e) => return e,
+                },
+                "maxmemory" => match parse_memory(&pair[1]) {
+                    Some(bytes) => ctx.state.store.set_max_memory(bytes),
+                    None => return reply::config_not_memory(&name),
                 },
                 "proto-max-bulk-len" => match number() {
                     Ok(n) if n >= 1024 => {
@@ -702,6 +728,38 @@ mod tests {
         );
         assert!(every.contains("cmdstat_get:") && every.contains("used_memory:"));
         assert!(!c.run("INFO cpu default").await.contains("cmdstat_"));
+    }
+
+    #[tokio::test]
+    async fn config_set_maxmemory_takes_memory_units_and_evicts() {
+        let s = server();
+        let mut admin = s.client(Role::Admin);
+        assert_eq!(admin.run("CONFIG SET maxmemory 1mb").await, "+OK\r\n");
+        assert_eq!(
+            admin.run("CONFIG GET maxmemory").await,
+            "*2\r\n$9\r\nmaxmemory\r\n$7\r\n1048576\r\n"
+        );
+        assert_eq!(
+            admin.run("CONFIG SET maxmemory bla").await,
+            "-ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value\r\n"
+        );
+        // Inside MULTI the failure is the command's own reply at EXEC; the rest still runs.
+        assert_eq!(admin.run("MULTI").await, "+OK\r\n");
+        assert_eq!(admin.run("SET foo bar").await, "+QUEUED\r\n");
+        assert_eq!(admin.run("CONFIG SET maxmemory 2x").await, "+QUEUED\r\n");
+        let exec = admin.run("EXEC").await;
+        assert!(
+            exec.starts_with("*2\r\n+OK\r\n-ERR CONFIG SET failed"),
+            "{exec}"
+        );
+        // A small bound evicts on the next write.
+        for i in 0..200 {
+            admin.run(&format!("SET key{i} {}", "v".repeat(100))).await;
+        }
+        assert_eq!(admin.run("CONFIG SET maxmemory 5000").await, "+OK\r\n");
+        admin.run("SET trigger x").await;
+        assert!(s.state.store.used_memory() <= 5000);
+        assert_eq!(admin.run("CONFIG SET maxmemory 0").await, "+OK\r\n");
     }
 
     #[tokio::test]

@@ -59,6 +59,8 @@ pub struct Store {
     clock: Arc<dyn Clock>,
     global_memory: Arc<AtomicI64>,
     limits: StoreLimits,
+    /// `max_memory`, changeable at run time (`CONFIG SET maxmemory`); 0 = unlimited.
+    max_memory: std::sync::atomic::AtomicU64,
     /// On while someone subscribes to keyspace-event channels; keyspaces record events only then.
     events_enabled: Arc<std::sync::atomic::AtomicBool>,
 }
@@ -77,6 +79,7 @@ impl Store {
             regions: RwLock::new(HashMap::new()),
             clock,
             global_memory: Arc::new(AtomicI64::new(0)),
+            max_memory: std::sync::atomic::AtomicU64::new(limits.max_memory),
             limits,
             events_enabled: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         };
@@ -91,9 +94,18 @@ impl Store {
         self.clock.now_ms()
     }
 
-    /// The store's limits.
+    /// The store's limits (with the current `max_memory`).
     pub fn limits(&self) -> StoreLimits {
-        self.limits
+        StoreLimits {
+            max_memory: self.max_memory.load(std::sync::atomic::Ordering::Relaxed),
+            ..self.limits
+        }
+    }
+
+    /// Changes `max_memory` (0 = unlimited); the next write evicts down to it.
+    pub fn set_max_memory(&self, bytes: u64) {
+        self.max_memory
+            .store(bytes, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Bytes counted across all regions.
@@ -214,7 +226,7 @@ impl Store {
     /// Evicts until the server is under `max_memory`, starting with `preferred` (the region just
     /// written) and then the others. Called after writes with the region lock released.
     pub fn enforce_max_memory(&self, preferred: &Region) {
-        let max = self.limits.max_memory;
+        let max = self.limits().max_memory;
         if max == 0 || self.used_memory() <= max {
             return;
         }

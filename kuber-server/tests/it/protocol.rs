@@ -423,3 +423,25 @@ async fn client_still_writing_after_protocol_error_receives_the_error() {
         );
     }
 }
+
+/// CLIENT REPLY OFF / SKIP / ON drop exactly the replies Redis drops (the suite's pubsub unit checks
+/// that RESP3 pushes still arrive with replies off).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_reply_off_skip_and_on() {
+    let server = TestServer::start().await;
+    let mut c = server.admin().await;
+    c.send(&resp(["CLIENT", "REPLY", "OFF"])).await;
+    c.send(&resp(["SET", "k", "1"])).await;
+    c.send(&resp(["INCR", "k"])).await;
+    c.expect_silence(Duration::from_millis(200)).await;
+    c.call(&resp(["CLIENT", "REPLY", "ON"]), b"+OK\r\n").await;
+    c.call(&resp(["GET", "k"]), b"$1\r\n2\r\n").await;
+    c.send(&resp(["CLIENT", "REPLY", "SKIP"])).await;
+    c.send(&resp(["INCR", "k"])).await;
+    c.call(&resp(["GET", "k"]), b"$1\r\n3\r\n").await;
+    c.call(
+        &resp(["CLIENT", "REPLY", "MAYBE"]),
+        b"-ERR syntax error\r\n",
+    )
+    .await;
+}
