@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds the server, runs the Rust unit, property and
 # integration tests, Redis's own test suite against Kuber (gated by tests/redis-suite/baseline.txt),
-# the web console in headless Chromium, then the system tests (redis-py, redis-cli, three other
+# the client SDKs (Rust, Python, Java) and their examples, the web console in headless Chromium, then
+# the system tests (redis-py, redis-cli, three other
 # languages' clients and schemathesis against the binary).
 # Exits non-zero if anything fails.
 set -euo pipefail
@@ -21,6 +22,9 @@ echo "== Redis 7.0.15 test suite against Kuber and Redis (fails below tests/redi
 # gate is the baseline: run.sh exits non-zero when a unit falls below it.
 tests/redis-suite/run.sh --no-build |
     sed -E 's/^([0-9]+) passed, ([0-9]+) failed$/redis-suite totals: Kuber ok \1, Kuber not ok \2 (see docs\/COMPATIBILITY.md)/'
+
+echo "== client SDKs: Rust core, Python (pip install ./python) and Java (Maven), examples" >&2
+KUBER_BIN="$CARGO_TARGET_DIR/debug/kuber-server" scripts/test-sdks.sh
 
 echo "== web console in headless Chromium (tests/browser)" >&2
 KUBER_BIN="$CARGO_TARGET_DIR/debug/kuber-server" tests/browser/run.sh
