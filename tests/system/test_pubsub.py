@@ -17,11 +17,24 @@ def wait_message(pubsub, timeout: float = 5.0) -> dict:
     raise AssertionError("no message arrived")
 
 
+def wait_confirmations(pubsub, count: int, timeout: float = 5.0) -> None:
+    """redis-py sends SUBSCRIBE without waiting for the server: read the confirmations first, so
+    that a PUBLISH from another connection cannot overtake the subscription."""
+    deadline = time.monotonic() + timeout
+    seen = 0
+    while seen < count and time.monotonic() < deadline:
+        message = pubsub.get_message(timeout=0.1)
+        if message is not None and message["type"] in ("subscribe", "psubscribe"):
+            seen += 1
+    assert seen == count, f"{seen} of {count} subscription confirmations arrived"
+
+
 def test_channels_and_patterns_with_redis_py(kuber: KuberServer) -> None:
     subscriber, publisher = kuber.client(), kuber.client()
     pubsub = subscriber.pubsub()
     pubsub.subscribe("news")
     pubsub.psubscribe("user:*")
+    wait_confirmations(pubsub, 2)
     assert publisher.publish("news", "hello") == 1
     assert wait_message(pubsub) == {"type": "message", "pattern": None, "channel": "news", "data": "hello"}
     assert publisher.publish("user:42", "login") == 1
