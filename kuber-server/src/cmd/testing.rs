@@ -55,6 +55,13 @@ pub(crate) struct TestClient {
 }
 
 impl TestServer {
+    /// Asserts that the memory the default region counted in place equals a full recount.
+    pub fn assert_memory_consistent(&self) {
+        let region = self.state.store.default_region();
+        let ks = region.lock();
+        assert_eq!(ks.memory(), ks.recount_memory());
+    }
+
     /// A logged-in client with `role`.
     pub fn client(&self, role: Role) -> TestClient {
         let mut client = self.anonymous();
@@ -108,3 +115,20 @@ impl TestClient {
         self.session.set_protocol(ProtocolVersion::Resp3);
     }
 }
+
+/// Lets spawned clients run until they block.
+pub(crate) async fn settle() {
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+}
+
+/// Runs a (blocking) command on its own task; the task hands the client back with the reply.
+macro_rules! spawn_run {
+    ($client:expr, $line:literal) => {{
+        let mut client: $crate::cmd::testing::TestClient = $client;
+        tokio::spawn(async move {
+            let reply = client.run($line).await;
+            (client, reply)
+        })
+    }};
+}
+pub(crate) use spawn_run;

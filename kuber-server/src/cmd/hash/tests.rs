@@ -7,15 +7,9 @@ use bytes::Bytes;
 use super::{format_ld, parse_ld, scan_position};
 use crate::auth::Role;
 use crate::cmd::args::scan_cursor as parse_cursor;
-use crate::cmd::testing::{TestClient, TestServer, server};
+use crate::cmd::testing::{TestClient, server};
 
 const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-
-fn assert_books(s: &TestServer) {
-    let region = s.state.store.default_region();
-    let ks = region.lock();
-    assert_eq!(ks.memory(), ks.recount_memory());
-}
 
 /// Splits a RESP2 reply of bulk strings and arrays into its bulk payloads (test fields are
 /// plain text without CR/LF).
@@ -109,7 +103,7 @@ async fn set_get_and_friends() {
         .await,
         "$1\r\n\u{fffd}\r\n"
     );
-    assert_books(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]
@@ -184,12 +178,12 @@ async fn hdel_removes_fields_and_empty_keys() {
     assert_eq!(c.run("EXISTS nokey").await, ":0\r\n");
     c.run("HSET h a 1 b 2 c 3").await;
     assert_eq!(c.run("HDEL h a nope a").await, ":1\r\n");
-    assert_books(&s);
+    s.assert_memory_consistent();
     assert_eq!(c.run("HLEN h").await, ":2\r\n");
     assert_eq!(c.run("HDEL h b c").await, ":2\r\n");
     assert_eq!(c.run("EXISTS h").await, ":0\r\n");
     assert_eq!(c.run("HLEN h").await, ":0\r\n");
-    assert_books(&s);
+    s.assert_memory_consistent();
     assert_eq!(s.state.store.default_region().lock().memory(), 0);
     // Commands that fail never leave an empty hash behind.
     assert_eq!(
@@ -235,7 +229,7 @@ async fn hincrby() {
             "{field}"
         );
     }
-    assert_books(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]
@@ -307,7 +301,7 @@ async fn hincrbyfloat() {
         "-ERR value is not a valid float\r\n"
     );
     assert_eq!(c.run("EXISTS nokey").await, ":0\r\n");
-    assert_books(&s);
+    s.assert_memory_consistent();
 }
 
 #[test]
@@ -638,7 +632,7 @@ async fn hscan_large_hashes_page_without_missing_fields() {
             .nth(2),
         Some("0")
     );
-    assert_books(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]
@@ -646,16 +640,16 @@ async fn memory_and_ttl_bookkeeping() {
     let s = server();
     let mut c = s.client(Role::User);
     c.run("HSET h a 1 b 2").await;
-    assert_books(&s);
+    s.assert_memory_consistent();
     c.run("HSET h a longer-value-than-before").await;
-    assert_books(&s);
+    s.assert_memory_consistent();
     c.run("HSET h a x").await;
     c.run("HMSET h c 3 d 4").await;
     c.run("HSETNX h e 5").await;
     c.run("HINCRBY h n 1000000").await;
     c.run("HINCRBYFLOAT h n 0.25").await;
     c.run("HDEL h b c").await;
-    assert_books(&s);
+    s.assert_memory_consistent();
     // In-place writes keep the key's TTL.
     assert_eq!(c.run("EXPIRE h 100").await, ":1\r\n");
     c.run("HSET h z 1").await;
@@ -665,7 +659,7 @@ async fn memory_and_ttl_bookkeeping() {
     assert_eq!(c.run("HGET h a").await, "$-1\r\n");
     assert_eq!(c.run("HSET h a 1").await, ":1\r\n");
     assert_eq!(c.run("TTL h").await, ":-1\r\n");
-    assert_books(&s);
+    s.assert_memory_consistent();
     // New hashes take the region's default TTL.
     assert_eq!(c.run("RCREATE sessions \"\" TTL 30").await, "+OK\r\n");
     assert_eq!(c.run("RSELECT sessions").await, "+OK\r\n");

@@ -4,7 +4,7 @@
 use bytes::Bytes;
 
 use crate::auth::Role;
-use crate::cmd::testing::{TestClient, TestServer, server, server_with};
+use crate::cmd::testing::{TestClient, server, server_with};
 use crate::config::Config;
 
 const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
@@ -16,12 +16,6 @@ async fn run(c: &mut TestClient, parts: &[&str]) -> String {
 
 fn bulk(s: &str) -> String {
     format!("${}\r\n{s}\r\n", s.len())
-}
-
-fn assert_books(s: &TestServer) {
-    let region = s.state.store.default_region();
-    let ks = region.lock();
-    assert_eq!(ks.memory(), ks.recount_memory());
 }
 
 /// Loads `n` people `p0000…` with city, age and roles derived from the number.
@@ -139,7 +133,7 @@ async fn jset_jget_whole_documents_and_paths() {
         run(&mut c, &["JGET", "shop", "$..n"]).await,
         bulk(r#"["a","b"]"#)
     );
-    assert_books(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]
@@ -234,7 +228,7 @@ async fn jdel_jupdate_jremove() {
         bulk(r#"{"z":1}"#)
     );
     assert_eq!(run(&mut c, &["TTL", "k"]).await, ":7\r\n");
-    assert_books(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]
@@ -294,7 +288,7 @@ async fn bad_input_is_refused_and_stores_nothing() {
     // A whole-document JSET replaces any type, as SET does.
     assert_eq!(run(&mut c, &["JSET", "s", "[1]"]).await, "+OK\r\n");
     assert_eq!(run(&mut c, &["TYPE", "s"]).await, "+json\r\n");
-    assert_books(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]
@@ -665,7 +659,7 @@ async fn every_write_path_keeps_indexes_current() {
         run(&mut c, &["JINDEX", "LIST", "other"]).await,
         "-ERR region 'other' does not exist\r\n"
     );
-    assert_books(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]

@@ -3,30 +3,7 @@
 use std::time::Duration;
 
 use crate::auth::Role;
-use crate::cmd::testing::{TestClient, TestServer, server};
-
-/// Memory counted in place must equal a full recount.
-fn assert_memory(s: &TestServer) {
-    let region = s.state.store.default_region();
-    let ks = region.lock();
-    assert_eq!(ks.memory(), ks.recount_memory());
-}
-
-/// Lets spawned clients run until they block.
-async fn settle() {
-    tokio::time::sleep(Duration::from_millis(20)).await;
-}
-
-/// Runs a (blocking) command on its own task; the task hands the client back with the reply.
-macro_rules! spawn_run {
-    ($client:expr, $line:literal) => {{
-        let mut client: TestClient = $client;
-        tokio::spawn(async move {
-            let reply = client.run($line).await;
-            (client, reply)
-        })
-    }};
-}
+use crate::cmd::testing::{server, settle, spawn_run};
 
 const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 const NOT_INTEGER: &str = "-ERR value is not an integer or out of range\r\n";
@@ -79,7 +56,7 @@ async fn pushes_lengths_and_ranges() {
     ] {
         assert_eq!(c.run(cmd).await, WRONGTYPE, "{cmd}");
     }
-    assert_memory(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]
@@ -92,7 +69,7 @@ async fn pops_with_and_without_count() {
     assert_eq!(c.run("LPOP l 0").await, "*0\r\n");
     assert_eq!(c.run("LPOP l 1").await, "*1\r\n$1\r\nb\r\n");
     assert_eq!(c.run("RPOP l 1").await, "*1\r\n$1\r\nd\r\n");
-    assert_memory(&s);
+    s.assert_memory_consistent();
     assert_eq!(c.run("RPOP l 10").await, "*1\r\n$1\r\nc\r\n");
     assert_eq!(c.run("EXISTS l").await, ":0\r\n");
     assert_eq!(c.run("LPOP l").await, "$-1\r\n");
@@ -126,7 +103,7 @@ async fn pops_with_and_without_count() {
     assert_eq!(c.run("RPOP l 1").await, "_\r\n");
     c.run("LPUSH l a b").await;
     assert_eq!(c.run("LPOP l 5").await, "*2\r\n$1\r\nb\r\n$1\r\na\r\n");
-    assert_memory(&s);
+    s.assert_memory_consistent();
     assert_eq!(s.state.store.default_region().lock().len(), 1);
 }
 
@@ -148,7 +125,7 @@ async fn lindex_and_lset() {
         c.run("LRANGE l 0 -1").await,
         "*3\r\n$1\r\na\r\n$3\r\nBee\r\n$3\r\nsea\r\n"
     );
-    assert_memory(&s);
+    s.assert_memory_consistent();
     assert_eq!(c.run("LSET l 3 x").await, "-ERR index out of range\r\n");
     assert_eq!(c.run("LSET l -4 x").await, "-ERR index out of range\r\n");
     assert_eq!(c.run("LSET l x y").await, NOT_INTEGER);
@@ -177,7 +154,7 @@ async fn lrem_ltrim_linsert() {
     );
     assert_eq!(c.run("LREM l 0 c").await, ":2\r\n");
     assert_eq!(c.run("LREM l -9223372036854775808 zz").await, ":0\r\n");
-    assert_memory(&s);
+    s.assert_memory_consistent();
     assert_eq!(c.run("LREM l 0 a").await, ":1\r\n");
     assert_eq!(c.run("LREM l 1 b").await, ":1\r\n");
     assert_eq!(c.run("EXISTS l").await, ":0\r\n");
@@ -192,7 +169,7 @@ async fn lrem_ltrim_linsert() {
     );
     assert_eq!(c.run("LTRIM t -100 100").await, "+OK\r\n");
     assert_eq!(c.run("LLEN t").await, ":3\r\n");
-    assert_memory(&s);
+    s.assert_memory_consistent();
     assert_eq!(c.run("LTRIM t 5 10").await, "+OK\r\n");
     assert_eq!(c.run("EXISTS t").await, ":0\r\n");
     assert_eq!(c.run("LTRIM nokey 0 1").await, "+OK\r\n");
@@ -214,7 +191,7 @@ async fn lrem_ltrim_linsert() {
         assert_eq!(c.run(cmd).await, WRONGTYPE, "{cmd}");
     }
     assert_eq!(c.run("LINSERT s middle a b").await, "-ERR syntax error\r\n");
-    assert_memory(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]
@@ -300,7 +277,7 @@ async fn lmove_and_rpoplpush() {
     assert_eq!(c.run("LMOVE l d RIGHT LEFT").await, "$1\r\nc\r\n");
     assert_eq!(c.run("LMOVE l d RIGHT RIGHT").await, "$1\r\nb\r\n");
     assert_eq!(c.run("LRANGE d 0 -1").await, "*2\r\n$1\r\nc\r\n$1\r\nb\r\n");
-    assert_memory(&s);
+    s.assert_memory_consistent();
     assert_eq!(c.run("RPOPLPUSH l d").await, "$1\r\na\r\n");
     assert_eq!(c.run("EXISTS l").await, ":0\r\n");
     assert_eq!(
@@ -323,7 +300,7 @@ async fn lmove_and_rpoplpush() {
     assert_eq!(c.run("LMOVE s d LEFT LEFT").await, WRONGTYPE);
     assert_eq!(c.run("RPOPLPUSH nokey s").await, "$-1\r\n");
     assert_eq!(c.run("LLEN d").await, ":3\r\n");
-    assert_memory(&s);
+    s.assert_memory_consistent();
     c.resp3();
     assert_eq!(c.run("LMOVE nokey d LEFT LEFT").await, "_\r\n");
 }
@@ -341,7 +318,7 @@ async fn expiry_and_region_default_ttl() {
     assert_eq!(c.run("LLEN l").await, ":0\r\n");
     assert_eq!(c.run("RPUSH l a").await, ":1\r\n");
     assert_eq!(c.run("PTTL l").await, ":-1\r\n");
-    assert_memory(&s);
+    s.assert_memory_consistent();
     // New lists (pushed or moved into) take the region's default TTL; existing ones keep theirs.
     assert_eq!(c.run("RCREATE short TTL 10").await, "+OK\r\n");
     assert_eq!(c.run("RSELECT short").await, "+OK\r\n");
@@ -371,7 +348,7 @@ async fn blocking_pops_reply_at_once_when_data_exists() {
     assert_eq!(c.run("EXISTS l").await, ":0\r\n");
     assert_eq!(c.run("BRPOPLPUSH d l 0").await, "$1\r\nb\r\n");
     assert_eq!(c.run("EXISTS d").await, ":0\r\n");
-    assert_memory(&s);
+    s.assert_memory_consistent();
     c.run("SET s x").await;
     // WRONGTYPE is immediate, also after a missing key; a non-empty list before it wins.
     assert_eq!(c.run("BLPOP s 0").await, WRONGTYPE);
@@ -459,7 +436,7 @@ async fn blocked_client_is_served_by_a_push() {
     settle().await;
     pusher.run("RPUSH c v").await;
     assert_eq!(waiter.await.unwrap().1, "*2\r\n$1\r\nc\r\n$1\r\nv\r\n");
-    assert_memory(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]
@@ -509,7 +486,7 @@ async fn blocked_clients_are_served_in_arrival_order() {
     assert_eq!(second.await.unwrap().1, "*2\r\n$1\r\nq\r\n$1\r\nc\r\n");
     assert_eq!(third.await.unwrap().1, "*2\r\n$1\r\nq\r\n$1\r\nb\r\n");
     assert_eq!(pusher.run("EXISTS q").await, ":0\r\n");
-    assert_memory(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]
@@ -607,7 +584,7 @@ async fn blmove_waits_and_feeds_other_waiters() {
     assert!(!waiter.is_finished());
     pusher.run("LPUSH w v").await;
     assert_eq!(waiter.await.unwrap().1, "*2\r\n$1\r\nw\r\n$1\r\nv\r\n");
-    assert_memory(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! Tests of set commands, through the dispatcher with exact reply bytes.
 
 use crate::auth::Role;
-use crate::cmd::testing::{TestClient, TestServer, server};
+use crate::cmd::testing::{TestClient, server};
 use bytes::Bytes;
 
 const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
@@ -18,12 +18,6 @@ fn sorted(reply: &str) -> String {
         .chain(items)
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn assert_memory(s: &TestServer) {
-    let region = s.state.store.default_region();
-    let ks = region.lock();
-    assert_eq!(ks.memory(), ks.recount_memory());
 }
 
 async fn fill(c: &mut TestClient, key: &str, members: impl IntoIterator<Item = String>) {
@@ -62,17 +56,17 @@ async fn add_remove_members_and_cardinality() {
         "*3\r\n:1\r\n:0\r\n:1\r\n"
     );
     assert_eq!(c.run("SMISMEMBER nope a b").await, "*2\r\n:0\r\n:0\r\n");
-    assert_memory(&s);
+    s.assert_memory_consistent();
     assert_eq!(c.run("SREM s a z").await, ":1\r\n");
     assert_eq!(c.run("SREM nope a").await, ":0\r\n");
-    assert_memory(&s);
+    s.assert_memory_consistent();
     assert_eq!(c.run("SREM s b c d").await, ":3\r\n");
     assert_eq!(
         c.run("EXISTS s").await,
         ":0\r\n",
         "an emptied set is deleted"
     );
-    assert_memory(&s);
+    s.assert_memory_consistent();
     assert_eq!(c.run("TYPE s").await, "+none\r\n");
     assert_eq!(c.run("SADD s x").await, ":1\r\n");
     assert_eq!(c.run("TYPE s").await, "+set\r\n");
@@ -148,7 +142,7 @@ async fn wrong_type_and_bad_arguments() {
         c.run("SADD").await,
         "-ERR wrong number of arguments for 'sadd' command\r\n"
     );
-    assert_memory(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]
@@ -194,11 +188,11 @@ async fn pop_and_random_members() {
         c.run(&format!("SISMEMBER s {}", &popped[4..5])).await,
         ":0\r\n"
     );
-    assert_memory(&s);
+    s.assert_memory_consistent();
     let two = sorted(&c.run("SPOP s 2").await);
     assert!(two.starts_with("*2 "), "{two}");
     assert_eq!(c.run("SCARD s").await, ":2\r\n");
-    assert_memory(&s);
+    s.assert_memory_consistent();
     c.resp3();
     let rest = c.run("SPOP s 10").await;
     assert!(rest.starts_with("~2\r\n"), "{rest}");
@@ -213,7 +207,7 @@ async fn pop_and_random_members() {
     assert_eq!(c.run("SRANDMEMBER one 1").await, "*1\r\n$1\r\nx\r\n");
     assert_eq!(c.run("SPOP one").await, "$1\r\nx\r\n");
     assert_eq!(c.run("EXISTS one").await, ":0\r\n");
-    assert_memory(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]
@@ -242,7 +236,7 @@ async fn algebra_replies() {
     assert_eq!(c.run("SINTER a nope").await, "~0\r\n");
     // The sources are intact afterwards (they were lent, not moved).
     assert_eq!(sorted(&c.run("SMEMBERS a").await), "~4 1 2 3 4");
-    assert_memory(&s);
+    s.assert_memory_consistent();
 
     // Both SDIFF strategies: probing (few other sets) and subtracting (many small ones).
     fill(&mut c, "big", (0..100).map(|i| i.to_string())).await;
@@ -322,13 +316,13 @@ async fn store_forms_replace_or_delete_the_destination() {
     assert_eq!(sorted(&c.run("SMEMBERS d").await), "*4 1 2 3 4");
     assert_eq!(c.run("SDIFFSTORE d a b").await, ":1\r\n");
     assert_eq!(c.run("SMEMBERS d").await, "*1\r\n$1\r\n1\r\n");
-    assert_memory(&s);
+    s.assert_memory_consistent();
     // Destination among the sources.
     assert_eq!(c.run("SUNIONSTORE a a b").await, ":4\r\n");
     assert_eq!(sorted(&c.run("SMEMBERS a").await), "*4 1 2 3 4");
     assert_eq!(c.run("SINTERSTORE a a b").await, ":3\r\n");
     assert_eq!(sorted(&c.run("SMEMBERS a").await), "*3 2 3 4");
-    assert_memory(&s);
+    s.assert_memory_consistent();
     // Empty results delete the destination.
     assert_eq!(c.run("SINTERSTORE d a nope").await, ":0\r\n");
     assert_eq!(c.run("EXISTS d").await, ":0\r\n");
@@ -340,12 +334,12 @@ async fn store_forms_replace_or_delete_the_destination() {
     assert_eq!(c.run("SET str v").await, "+OK\r\n");
     assert_eq!(c.run("SUNIONSTORE a b str").await, WRONGTYPE);
     assert_eq!(sorted(&c.run("SMEMBERS a").await), "*3 2 3 4");
-    assert_memory(&s);
+    s.assert_memory_consistent();
     // A stored member does not alias the source: changing one leaves the other.
     assert_eq!(c.run("SUNIONSTORE copy a").await, ":3\r\n");
     assert_eq!(c.run("SREM a 2").await, ":1\r\n");
     assert_eq!(c.run("SISMEMBER copy 2").await, ":1\r\n");
-    assert_memory(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]
@@ -359,7 +353,7 @@ async fn smove_between_sets() {
     assert_eq!(c.run("SMOVE src src z").await, ":0\r\n");
     assert_eq!(c.run("SMOVE src dst a").await, ":1\r\n");
     assert_eq!(sorted(&c.run("SMEMBERS dst").await), "*2 a b");
-    assert_memory(&s);
+    s.assert_memory_consistent();
     assert_eq!(
         c.run("SMOVE src dst b").await,
         ":1\r\n",
@@ -371,11 +365,11 @@ async fn smove_between_sets() {
         "the emptied source is deleted"
     );
     assert_eq!(c.run("SCARD dst").await, ":2\r\n");
-    assert_memory(&s);
+    s.assert_memory_consistent();
     assert_eq!(c.run("SMOVE dst fresh a").await, ":1\r\n");
     assert_eq!(c.run("SMEMBERS fresh").await, "*1\r\n$1\r\na\r\n");
     assert_eq!(c.run("SMOVE nope dst a").await, ":0\r\n");
-    assert_memory(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]
@@ -477,7 +471,7 @@ async fn sscan_large_set_never_misses_a_member() {
             "m99", "m990", "m991", "m992", "m993", "m994", "m995", "m996", "m997", "m998", "m999"
         ]
     );
-    assert_memory(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]
@@ -496,7 +490,7 @@ async fn ttl_hits_misses_and_region_default_ttl() {
     assert_eq!(c.run("SCARD s").await, ":0\r\n");
     assert_eq!(c.run("SADD s c").await, ":1\r\n");
     assert_eq!(c.run("SMEMBERS s").await, "*1\r\n$1\r\nc\r\n");
-    assert_memory(&s);
+    s.assert_memory_consistent();
 
     let before = s.state.store.default_region().lock().stats;
     assert_eq!(c.run("SISMEMBER s c").await, ":1\r\n");

@@ -5,12 +5,6 @@ use crate::cmd::testing::{TestClient, TestServer, server};
 
 const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 
-fn memory_consistent(s: &TestServer) {
-    let region = s.state.store.default_region();
-    let ks = region.lock();
-    assert_eq!(ks.memory(), ks.recount_memory());
-}
-
 async fn seeded() -> (TestServer, TestClient) {
     let s = server();
     let mut c = s.client(Role::User);
@@ -48,7 +42,7 @@ async fn zadd_options_and_replies() {
     assert_eq!(c.run("EXISTS xxkey").await, ":0\r\n");
     assert_eq!(c.run("ZADD dup 1 a 2 a").await, ":1\r\n");
     assert_eq!(c.run("ZSCORE dup a").await, "$1\r\n2\r\n");
-    memory_consistent(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]
@@ -127,7 +121,7 @@ async fn zincrby_creates_and_increments() {
     c.resp3();
     assert_eq!(c.run("ZINCRBY z 1 n").await, ",1\r\n");
     assert_eq!(c.run("ZADD z INCR NX 1 n").await, "_\r\n");
-    memory_consistent(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]
@@ -182,10 +176,10 @@ async fn zrem_zcard_zscore_zmscore_and_empty_key_deletion() {
     for cmd in ["ZREM str a", "ZCARD str", "ZSCORE str a", "ZMSCORE str a"] {
         assert_eq!(c.run(cmd).await, WRONGTYPE, "{cmd}");
     }
-    memory_consistent(&s);
+    s.assert_memory_consistent();
     assert_eq!(c.run("ZREM z b c d e").await, ":4\r\n");
     assert_eq!(c.run("EXISTS z").await, ":0\r\n");
-    memory_consistent(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]
@@ -364,7 +358,7 @@ async fn zrange_by_rank_on_a_large_set_from_both_ends() {
     assert_eq!(c.run("ZREVRANK big m250").await, ":49\r\n");
     assert_eq!(c.run("ZREMRANGEBYRANK big 10 289").await, ":280\r\n");
     assert_eq!(c.run("ZCARD big").await, ":20\r\n");
-    memory_consistent(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]
@@ -528,7 +522,7 @@ async fn zpopmin_and_zpopmax() {
         "*2\r\n*2\r\n$1\r\nx\r\n,7\r\n*2\r\n$1\r\nc\r\n,3\r\n"
     );
     assert_eq!(c.run("EXISTS z").await, ":0\r\n");
-    memory_consistent(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]
@@ -546,7 +540,7 @@ async fn zremrange_by_rank_score_and_lex() {
     );
     assert_eq!(c.run("ZREMRANGEBYRANK str 0 1").await, WRONGTYPE);
     assert_eq!(c.run("ZREMRANGEBYRANK missing 0 -1").await, ":0\r\n");
-    memory_consistent(&s);
+    s.assert_memory_consistent();
     assert_eq!(c.run("ZREMRANGEBYRANK z -100 100").await, ":3\r\n");
     assert_eq!(c.run("EXISTS z").await, ":0\r\n");
     assert_eq!(c.run("ZADD z 1 a 2 b 3 c 4 d 5 e").await, ":5\r\n");
@@ -568,10 +562,10 @@ async fn zremrange_by_rank_score_and_lex() {
         c.run("ZRANGE z 0 -1 WITHSCORES").await,
         "*2\r\n$1\r\na\r\n$1\r\n1\r\n"
     );
-    memory_consistent(&s);
+    s.assert_memory_consistent();
     assert_eq!(c.run("ZREMRANGEBYSCORE z -inf inf").await, ":1\r\n");
     assert_eq!(c.run("EXISTS z").await, ":0\r\n");
-    memory_consistent(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]
@@ -655,7 +649,7 @@ async fn zscan_large_set_returns_everything_in_steps() {
     for i in 20..500 {
         assert!(seen.contains(&format!("m{i}")), "missed m{i}");
     }
-    memory_consistent(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]
@@ -746,5 +740,5 @@ async fn zrangestore_writes_the_selected_range() {
         c.run("ZRANGESTORE z2 z1").await,
         "-ERR wrong number of arguments for 'zrangestore' command\r\n"
     );
-    memory_consistent(&s);
+    s.assert_memory_consistent();
 }

@@ -108,7 +108,7 @@ async fn sort_store_replaces_deletes_and_wakes() {
         "*6\r\n$1\r\n1\r\n$2\r\n30\r\n$1\r\n2\r\n$0\r\n\r\n$1\r\n3\r\n$0\r\n\r\n"
     );
     assert_eq!(c.run("TTL o").await, ":-1\r\n");
-    assert_memory(&s);
+    s.assert_memory_consistent();
     assert_eq!(c.run("SORT nokey STORE o").await, ":0\r\n");
     assert_eq!(c.run("EXISTS o").await, ":0\r\n");
     // A refused sort stores nothing.
@@ -127,7 +127,7 @@ async fn sort_store_replaces_deletes_and_wakes() {
         waiter.await.unwrap().1,
         "*2\r\n$3\r\nfoo\r\n$8\r\naguacate\r\n"
     );
-    assert_memory(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]

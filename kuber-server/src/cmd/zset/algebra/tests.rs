@@ -2,15 +2,9 @@
 //! exact reply bytes (as Redis 7.0.15 gives them).
 
 use crate::auth::Role;
-use crate::cmd::testing::{TestServer, server};
+use crate::cmd::testing::server;
 
 const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-
-fn memory_consistent(s: &TestServer) {
-    let region = s.state.store.default_region();
-    let ks = region.lock();
-    assert_eq!(ks.memory(), ks.recount_memory());
-}
 
 #[tokio::test]
 async fn union_inter_diff_and_intercard_replies() {
@@ -83,7 +77,7 @@ async fn union_inter_diff_and_intercard_replies() {
         c.run("ZINTER 2 za zb").await,
         "*2\r\n$1\r\nb\r\n$1\r\nc\r\n"
     );
-    memory_consistent(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]
@@ -176,7 +170,7 @@ async fn errors_in_redis_order() {
         c.run("ZDIFFSTORE dst 2 za zb WEIGHTS 1 1").await,
         "-ERR syntax error\r\n"
     );
-    memory_consistent(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]
@@ -241,5 +235,5 @@ async fn store_forms_replace_or_delete_the_destination() {
         ":1\r\n"
     );
     assert_eq!(c.run("ZSCORE out x").await, "$4\r\n-inf\r\n");
-    memory_consistent(&s);
+    s.assert_memory_consistent();
 }

@@ -4,31 +4,9 @@
 use std::time::Duration;
 
 use crate::auth::Role;
-use crate::cmd::testing::{TestClient, TestServer, server};
+use crate::cmd::testing::{server, settle, spawn_run};
 
 const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-
-fn memory_consistent(s: &TestServer) {
-    let region = s.state.store.default_region();
-    let ks = region.lock();
-    assert_eq!(ks.memory(), ks.recount_memory());
-}
-
-/// Lets spawned clients run until they block.
-async fn settle() {
-    tokio::time::sleep(Duration::from_millis(20)).await;
-}
-
-/// Runs a (blocking) command on its own task; the task hands the client back with the reply.
-macro_rules! spawn_run {
-    ($client:expr, $line:literal) => {{
-        let mut client: TestClient = $client;
-        tokio::spawn(async move {
-            let reply = client.run($line).await;
-            (client, reply)
-        })
-    }};
-}
 
 #[tokio::test]
 async fn zmpop_replies_and_errors() {
@@ -106,7 +84,7 @@ async fn zmpop_replies_and_errors() {
         c.run("ZMPOP 1 z3 MIN COUNT 5").await,
         "*2\r\n$2\r\nz3\r\n*2\r\n*2\r\n$1\r\na\r\n,1.5\r\n*2\r\n$1\r\nb\r\n,2\r\n"
     );
-    memory_consistent(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]
@@ -170,7 +148,7 @@ async fn blocking_pops_with_data_and_errors() {
         c.run("BZMPOP 0 1").await,
         "-ERR wrong number of arguments for 'bzmpop' command\r\n"
     );
-    memory_consistent(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]
@@ -221,7 +199,7 @@ async fn a_blocked_pop_is_served_by_zadd() {
         waiter.await.unwrap().1,
         "*3\r\n$4\r\ndst2\r\n$1\r\na\r\n$1\r\n1\r\n"
     );
-    memory_consistent(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]
@@ -286,7 +264,7 @@ async fn blocked_clients_are_served_in_arrival_order() {
         "*3\r\n$2\r\nz2\r\n$1\r\ny\r\n$1\r\n8\r\n"
     );
     assert_eq!(c.run("ZRANGE z2 0 -1").await, "*1\r\n$1\r\nx\r\n");
-    memory_consistent(&s);
+    s.assert_memory_consistent();
 }
 
 #[tokio::test]

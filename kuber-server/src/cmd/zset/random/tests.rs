@@ -2,15 +2,9 @@
 //! them for a one-member set, where the picks are certain).
 
 use crate::auth::Role;
-use crate::cmd::testing::{TestServer, server};
+use crate::cmd::testing::server;
 
 const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-
-fn memory_consistent(s: &TestServer) {
-    let region = s.state.store.default_region();
-    let ks = region.lock();
-    assert_eq!(ks.memory(), ks.recount_memory());
-}
 
 #[tokio::test]
 async fn zrandmember_counts_and_errors() {
@@ -91,5 +85,5 @@ async fn zrandmember_counts_and_errors() {
         c.run("ZRANDMEMBER big -1048577").await,
         "-ERR value is out of range\r\n"
     );
-    memory_consistent(&s);
+    s.assert_memory_consistent();
 }
