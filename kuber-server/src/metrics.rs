@@ -64,7 +64,7 @@ impl Metrics {
             t.set(next);
             next
         });
-        if tick % SAMPLE_EVERY == 0 {
+        if tick.is_multiple_of(SAMPLE_EVERY) {
             SAMPLE_EVERY
         } else {
             0

@@ -293,17 +293,7 @@ pub async fn delete_region(
     caller: Caller,
     ApiPath(p): ApiPath<RegionPath>,
 ) -> ApiResult<Json<RegionDone>> {
-    caller
-        .run(
-            &state,
-            &state.store.default_region(),
-            args!["RDROP", p.name],
-        )
-        .await?;
-    Ok(Json(RegionDone {
-        name: p.name,
-        done: true,
-    }))
+    region_command(&state, &caller, "RDROP", p.name).await
 }
 
 /// Removes every key of a region, keeping the region.
@@ -315,17 +305,20 @@ pub async fn purge_region(
     caller: Caller,
     ApiPath(p): ApiPath<RegionPath>,
 ) -> ApiResult<Json<RegionDone>> {
+    region_command(&state, &caller, "RPURGE", p.name).await
+}
+
+/// Runs a region administration command (`RDROP`, `RPURGE`) on region `name`.
+async fn region_command(
+    state: &ServerState,
+    caller: &Caller,
+    command: &str,
+    name: String,
+) -> ApiResult<Json<RegionDone>> {
     caller
-        .run(
-            &state,
-            &state.store.default_region(),
-            args!["RPURGE", p.name],
-        )
+        .run(state, &state.store.default_region(), args![command, name])
         .await?;
-    Ok(Json(RegionDone {
-        name: p.name,
-        done: true,
-    }))
+    Ok(Json(RegionDone { name, done: true }))
 }
 
 // ----- keys ---------------------------------------------------------------------------------
