@@ -125,19 +125,21 @@ fn ttl_ms(arg: &[u8], command: &str) -> Result<u64, Frame> {
     }
 }
 
-/// The document under `key`: `Ok(None)` when missing, WRONGTYPE for another type.
-fn doc_of(
-    ks: &mut Keyspace,
-    key: &[u8],
-    now: u64,
-) -> Result<Option<(JsonDoc, Option<u64>)>, Frame> {
+/// The document under `key`: `Ok(None)` when missing, WRONGTYPE for another type. Borrowed, so
+/// that reads serialise in place; edits clone it.
+fn doc_of<'a>(ks: &'a mut Keyspace, key: &[u8], now: u64) -> Result<Option<&'a JsonDoc>, Frame> {
     match ks.get_mut(key, now) {
         None => Ok(None),
         Some(entry) => match &entry.value {
-            Value::Json(doc) => Ok(Some((doc.clone(), entry.expires_at))),
+            Value::Json(doc) => Ok(Some(doc)),
             _ => Err(err(reply::WRONGTYPE)),
         },
     }
+}
+
+/// The document under `key` as a value to edit (`None` when missing).
+fn editable(ks: &mut Keyspace, key: &[u8], now: u64) -> Result<Option<Json>, Frame> {
+    Ok(doc_of(ks, key, now)?.map(|doc| doc.value().clone()))
 }
 
 /// Stores an edited document: a new expiry when one is given, else the key keeps its own (a new
@@ -203,10 +205,9 @@ fn jset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
             ks.set(key, Value::Json(doc), expires, ctx.now);
             return Ok(Frame::ok());
         }
-        let existing = doc_of(&mut ks, key, ctx.now)?;
+        let existing = editable(&mut ks, key, ctx.now)?;
         let existed = existing.is_some();
-        let mut edited =
-            existing.map_or_else(|| Json::Object(Default::default()), |(d, _)| d.into_value());
+        let mut edited = existing.unwrap_or_else(|| Json::Object(Default::default()));
         json::set_at(&mut edited, &segments, value).map_err(json_error)?;
         let doc = JsonDoc::new(edited).map_err(json_error)?;
         store(ctx, &mut ks, key, doc, existed, ttl);
@@ -226,18 +227,22 @@ fn jget(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
             .map_err(json_error)?;
         let region = ctx.session.region.clone();
         let mut ks = region.lock();
-        let found = doc_of(&mut ks, &args[1], ctx.now);
-        ks.record_read(!matches!(found, Ok(None)));
-        let Some((doc, _)) = found? else {
-            return Ok(Frame::Null);
+        let (hit, reply) = match doc_of(&mut ks, &args[1], ctx.now) {
+            Err(wrong_type) => (true, Err(wrong_type)),
+            Ok(None) => (false, Ok(Frame::Null)),
+            Ok(Some(doc)) => (
+                true,
+                Ok(match path {
+                    None => Frame::Bulk(doc.to_bytes()),
+                    Some(path) => match json::read(doc.value(), &path) {
+                        Some(value) => Frame::Bulk(json::to_bytes(&value)),
+                        None => Frame::Null,
+                    },
+                }),
+            ),
         };
-        Ok(match path {
-            None => Frame::Bulk(doc.to_bytes()),
-            Some(path) => match json::read(doc.value(), &path) {
-                Some(value) => Frame::Bulk(json::to_bytes(&value)),
-                None => Frame::Null,
-            },
-        })
+        ks.record_read(hit);
+        reply
     })
 }
 
@@ -253,14 +258,16 @@ fn jdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         let key = &args[1];
         let region = ctx.session.region.clone();
         let mut ks = region.lock();
-        let Some((doc, _)) = doc_of(&mut ks, key, ctx.now)? else {
-            return Ok(Frame::Integer(0));
-        };
         if path.is_empty() {
+            if doc_of(&mut ks, key, ctx.now)?.is_none() {
+                return Ok(Frame::Integer(0));
+            }
             ks.remove(key, ctx.now);
             return Ok(Frame::Integer(1));
         }
-        let mut edited = doc.into_value();
+        let Some(mut edited) = editable(&mut ks, key, ctx.now)? else {
+            return Ok(Frame::Integer(0));
+        };
         if !json::remove_at(&mut edited, &path) {
             return Ok(Frame::Integer(0));
         }
@@ -281,10 +288,9 @@ fn jupdate(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         };
         let region = ctx.session.region.clone();
         let mut ks = region.lock();
-        let existing = doc_of(&mut ks, key, ctx.now)?;
+        let existing = editable(&mut ks, key, ctx.now)?;
         let existed = existing.is_some();
-        let mut merged =
-            existing.map_or_else(|| Json::Object(Default::default()), |(d, _)| d.into_value());
+        let mut merged = existing.unwrap_or_else(|| Json::Object(Default::default()));
         json::deep_merge(&mut merged, patch);
         let doc = JsonDoc::new(merged).map_err(json_error)?;
         let text = doc.to_bytes();
@@ -298,10 +304,9 @@ fn jremove(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         let key = &args[1];
         let region = ctx.session.region.clone();
         let mut ks = region.lock();
-        let Some((doc, _)) = doc_of(&mut ks, key, ctx.now)? else {
+        let Some(mut edited) = editable(&mut ks, key, ctx.now)? else {
             return Ok(Frame::Null);
         };
-        let mut edited = doc.into_value();
         let removed = json::remove_fields(&mut edited, &args[2..]);
         let text = json::to_bytes(&edited);
         if removed > 0 {
