@@ -14,7 +14,7 @@ use kuber_protocol::Frame;
 use super::console::SESSION_COOKIE;
 use super::error::ApiError;
 use crate::auth::{Identity, Role};
-use crate::session::Session;
+use crate::session::{ClientHandle, Session};
 use crate::state::ServerState;
 use crate::store::Region;
 
@@ -22,8 +22,10 @@ use crate::store::Region;
 pub struct Caller {
     /// The user and role.
     pub identity: Identity,
-    /// Remote address (for the client registry entry of the request).
+    /// Remote address.
     pub peer: SocketAddr,
+    /// The request's client handle, shared by every command it runs (not listed by CLIENT LIST).
+    handle: Arc<ClientHandle>,
 }
 
 fn peer_of(parts: &Parts) -> SocketAddr {
@@ -51,7 +53,12 @@ impl FromRequestParts<Arc<ServerState>> for Caller {
                 .ok_or_else(|| {
                     ApiError::unauthorized("invalid username-password pair or user is disabled")
                 })?;
-            return Ok(Caller { identity, peer });
+            let handle = state.clients.detached(peer, peer, state.store.now());
+            return Ok(Caller {
+                identity,
+                peer,
+                handle,
+            });
         }
         if let Some(token) = cookie(parts, SESSION_COOKIE) {
             let session = state
@@ -75,6 +82,7 @@ impl FromRequestParts<Arc<ServerState>> for Caller {
             return Ok(Caller {
                 identity: session.identity,
                 peer,
+                handle: state.clients.detached(peer, peer, state.store.now()),
             });
         }
         Err(ApiError::unauthorized("authentication required"))
@@ -123,10 +131,7 @@ impl Caller {
         region: &Arc<Region>,
         args: Vec<Bytes>,
     ) -> Result<Frame, ApiError> {
-        let handle = state
-            .clients
-            .detached(self.peer, self.peer, state.store.now());
-        let mut session = Session::new(handle, region.clone());
+        let mut session = Session::new(self.handle.clone(), region.clone());
         session.set_identity(Some(self.identity.clone()));
         let reply = crate::cmd::execute(state, &mut session, &args).await;
         // Counted like a RESP command (INFO total_commands_processed, the console's ops/s).
