@@ -138,13 +138,20 @@ pub enum PersistenceMode {
 }
 
 /// `kuber.persistence`
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct PersistenceConfig {
     /// Which backend.
     pub backend: Backend,
     /// Write-behind or write-through.
     pub mode: PersistenceMode,
+    /// Write-behind: the longest a change waits in the journal before it is flushed.
+    pub flush_interval_ms: u64,
+    /// A flush starts early once this many keys are waiting; also the most changes per backend
+    /// transaction.
+    pub batch_size: usize,
+    /// Keys that may wait in the journal; writers wait (never dropped) while it is full.
+    pub max_queue: usize,
     /// SQLite settings.
     pub sqlite: PathSetting,
     /// RocksDB settings.
@@ -153,6 +160,22 @@ pub struct PersistenceConfig {
     pub postgresql: UrlSetting,
     /// MongoDB settings.
     pub mongodb: MongoSetting,
+}
+
+impl Default for PersistenceConfig {
+    fn default() -> Self {
+        Self {
+            backend: Backend::default(),
+            mode: PersistenceMode::default(),
+            flush_interval_ms: 100,
+            batch_size: 10_000,
+            max_queue: 200_000,
+            sqlite: PathSetting::default(),
+            rocksdb: PathSetting::default(),
+            postgresql: UrlSetting::default(),
+            mongodb: MongoSetting::default(),
+        }
+    }
 }
 
 /// `{ path: … }`
