@@ -435,7 +435,7 @@ async fn write_a_hundred_thousand_entries(store: &dyn PersistenceStore) {
         let changes: Vec<Change> = chunk
             .iter()
             .map(|i| {
-                let ttl = (i % 3 == 0).then_some(4_000_000_000_000 + *i as u64);
+                let ttl = i.is_multiple_of(3).then_some(4_000_000_000_000 + *i as u64);
                 put(
                     r,
                     entry(
@@ -462,7 +462,7 @@ async fn a_hundred_thousand_entries_stream_back(reopened: &dyn PersistenceStore)
         let i: usize = std::str::from_utf8(&e.key[4..]).unwrap().parse().unwrap();
         assert_eq!(
             e.expires_at_ms,
-            (i % 3 == 0).then_some(4_000_000_000_000 + i as u64)
+            i.is_multiple_of(3).then_some(4_000_000_000_000 + i as u64)
         );
         assert_eq!(
             decode(e.kind, &e.payload, MAX_JSON).unwrap(),

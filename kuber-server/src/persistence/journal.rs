@@ -118,6 +118,20 @@ impl Journal {
         self.work.notify_one();
     }
 
+    /// True when a change to `key` in `region` waits to be flushed.
+    pub fn is_pending(&self, region: &Arc<str>, key: &[u8]) -> bool {
+        self.pending
+            .lock()
+            .segments
+            .iter()
+            .any(|segment| match segment {
+                Segment::Keys(regions) => {
+                    regions.get(region).is_some_and(|keys| keys.contains(key))
+                }
+                Segment::Op(_) => false,
+            })
+    }
+
     /// The last sequence number handed out: a writer that marked its keys waits for this.
     pub fn current_seq(&self) -> u64 {
         self.seq.load(Ordering::Acquire)
