@@ -200,11 +200,17 @@ async fn every_type_reads_back(reopened: &dyn PersistenceStore) {
     assert_eq!(loaded.len(), values.len());
     for (key, value) in &values {
         let stored = &loaded[key.as_bytes()];
-        assert_eq!(stored, &entry(key.as_bytes(), value, None), "{key}");
         assert_eq!(
             &decode(stored.kind, &stored.payload, MAX_JSON).unwrap(),
             value
         );
+        let mut expected = entry(key.as_bytes(), value, None);
+        if matches!(stored.kind, ValueKind::Set | ValueKind::Hash) {
+            // Hash-ordered members encode in a different order each time; equal decoded values
+            // (above) are what counts. Every other payload must come back byte for byte.
+            expected.payload = stored.payload.clone();
+        }
+        assert_eq!(stored, &expected, "{key}");
         let got = reopened.get("conf_types", key.as_bytes()).await.unwrap();
         assert_eq!(got.as_ref(), Some(stored));
     }
