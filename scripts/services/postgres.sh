@@ -10,8 +10,9 @@
 # STATE_DIR/password) that may create databases; the tests create one database per run. It prints
 # exactly one line on stdout, so `eval "$(scripts/services/postgres.sh start DIR)"` works; logs go to
 # stderr and STATE_DIR/postgres.log. Starting again while it runs prints the same line.
-# STATE_DIR must be reachable by the `postgres` user when run as root (PostgreSQL refuses to run as
-# root), so /tmp/... is a good place and /root/... is not.
+# Run as root, the server runs as `postgres` (PostgreSQL refuses to run as root); when that user
+# cannot reach STATE_DIR (say, under /root), the cluster lives in /tmp/kuber-postgres-HASH instead,
+# HASH naming STATE_DIR, and STATE_DIR keeps only the port and password.
 set -euo pipefail
 
 usage() {
@@ -21,7 +22,6 @@ usage() {
 [[ $# -eq 2 ]] || usage
 action=$1
 state=$(realpath -m "$2")
-data=$state/data
 log() { echo "[postgres] $*" >&2; }
 
 find_bin() {
@@ -71,6 +71,13 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+mkdir -p "$state"
+home=$state
+if [[ $(id -u) -eq 0 ]] && ! runuser -u postgres -- test -x "$state" 2>/dev/null; then
+    home=/tmp/kuber-postgres-$(printf '%s' "$state" | sha256sum | cut -c1-12)
+fi
+data=$home/data
+
 bin=$(find_bin) || { [[ $action == start ]] && install_postgres && bin=$(find_bin); } || {
     log "no PostgreSQL binaries found"
     exit 1
@@ -83,31 +90,32 @@ start)
         print_url
         exit 0
     fi
-    mkdir -p "$state/run"
+    [[ $home == "$state" ]] || log "user postgres cannot reach $state: cluster in $home"
+    mkdir -p "$home/run"
     if [[ ! -f $data/PG_VERSION ]]; then
         rm -rf "$data"
         mkdir -p "$data"
         [[ -f $state/password ]] || (umask 077 && python3 -c 'import secrets; print(secrets.token_hex(16))' >"$state/password")
-        [[ $(id -u) -eq 0 ]] && chown -R postgres: "$data" "$state/run"
+        [[ $(id -u) -eq 0 ]] && chown -R postgres: "$data" "$home/run"
         log "initdb $data"
         # Local (socket) connections are trusted: only this script uses them, to create the role.
         as_owner "$bin/initdb" -D "$data" -U postgres -E UTF8 --locale=C.UTF-8 \
             --auth-local=trust --auth-host=scram-sha-256 >&2
         fresh=1
     fi
-    [[ $(id -u) -eq 0 ]] && chown postgres: "$state/run"
+    [[ $(id -u) -eq 0 ]] && chown postgres: "$home/run"
     port=$(free_port)
     echo "$port" >"$state/port"
-    touch "$state/postgres.log"
-    [[ $(id -u) -eq 0 ]] && chown postgres: "$state/postgres.log"
-    log "pg_ctl start on 127.0.0.1:$port (log: $state/postgres.log)"
-    as_owner "$bin/pg_ctl" start -D "$data" -l "$state/postgres.log" -w -t 30 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $state/run" >&2 || {
-        tail -n 20 "$state/postgres.log" >&2
+    touch "$home/postgres.log"
+    [[ $(id -u) -eq 0 ]] && chown postgres: "$home/postgres.log"
+    log "pg_ctl start on 127.0.0.1:$port (log: $home/postgres.log)"
+    as_owner "$bin/pg_ctl" start -D "$data" -l "$home/postgres.log" -w -t 30 \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $home/run" >&2 || {
+        tail -n 20 "$home/postgres.log" >&2
         exit 1
     }
     if [[ ${fresh:-0} -eq 1 ]]; then
-        as_owner "$bin/psql" -q -h "$state/run" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 \
+        as_owner "$bin/psql" -q -h "$home/run" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 \
             -c "CREATE ROLE kuber LOGIN CREATEDB PASSWORD '$(cat "$state/password")'" >&2
     fi
     print_url
