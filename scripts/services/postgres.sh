@@ -104,7 +104,12 @@ start)
         fresh=1
     fi
     [[ $(id -u) -eq 0 ]] && chown postgres: "$home/run"
-    port=$(free_port)
+    # A restart keeps its port (clients and the outage test reconnect to the same URL) unless
+    # something else took it meanwhile.
+    port=$(cat "$state/port" 2>/dev/null || true)
+    if [[ -z $port ]] || ! python3 -c "import socket,sys; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', int(sys.argv[1])))" "$port" 2>/dev/null; then
+        port=$(free_port)
+    fi
     echo "$port" >"$state/port"
     touch "$home/postgres.log"
     [[ $(id -u) -eq 0 ]] && chown postgres: "$home/postgres.log"
