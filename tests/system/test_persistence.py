@@ -33,10 +33,22 @@ def service_url(var: str) -> str:
     return url
 
 
+CREATED_DATABASES: list[tuple[str, str]] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def drop_created_databases():
+    """The test PostgreSQL server outlives this run: drop the databases the tests made."""
+    yield
+    for base_url, name in CREATED_DATABASES:
+        subprocess.run(["psql", base_url, "-q", "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], capture_output=True)
+
+
 def postgres_database(base_url: str) -> str:
     """Creates a fresh database on the test PostgreSQL server; returns its URL."""
     name = "kuber_sys_" + secrets.token_hex(6)
     subprocess.run(["psql", base_url, "-q", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    CREATED_DATABASES.append((base_url, name))
     return urlunsplit(urlsplit(base_url)._replace(path="/" + name))
 
 
