@@ -5,5 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kuber-target}"
+scripts/build-deps.sh
 cargo build --locked --release -p kuber-server --bin kuber-server
 exec "$CARGO_TARGET_DIR/release/kuber-server" "$@"

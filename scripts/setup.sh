@@ -17,6 +17,8 @@ if ((${#need_apt[@]})); then
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+"$(dirname "$0")/build-deps.sh"
+
 if ! python3 -c 'import redis, pytest, schemathesis' 2>/dev/null; then
     echo "[setup] pip install -r tests/system/requirements.txt" >&2
     python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore \

@@ -12,6 +12,11 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kuber-target}"
 scripts/setup.sh
 tests/clients/setup.sh
 
+echo "== starting PostgreSQL and FerretDB for the persistence tests (scripts/services.sh)" >&2
+# The servers are stopped however this script ends. Their tests fail, never skip, without them.
+trap 'scripts/services.sh stop >/dev/null 2>&1 || true' EXIT
+eval "$(scripts/services.sh start)"
+
 echo "== cargo test (workspace)" >&2
 cargo build --locked -p kuber-server --bin kuber-server
 cargo test --locked --workspace

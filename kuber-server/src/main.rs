@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use kuber_server::Server;
-use kuber_server::config::{Backend, Config, Overrides};
+use kuber_server::config::{Config, Overrides};
 use kuber_server::store::SystemClock;
 
 #[derive(Parser)]
@@ -103,12 +103,6 @@ fn main() -> anyhow::Result<()> {
             .build()?
     };
     runtime.block_on(async move {
-        if config.kuber.persistence.backend != Backend::Memory {
-            tracing::warn!(
-                backend = ?config.kuber.persistence.backend,
-                "persistence backends are not implemented yet: data lives in memory only and is lost on restart"
-            );
-        }
         let (server, generated) = Server::build(config.clone(), Arc::new(SystemClock), admin_password).await?;
         if let Some(password) = generated {
             println!(

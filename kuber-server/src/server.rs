@@ -13,7 +13,8 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
 use crate::auth::{AuthError, Authenticator};
-use crate::config::Config;
+use crate::config::{Backend, Config};
+use crate::persistence::writer::Persistence;
 use crate::state::{ServerState, stopping};
 use crate::store::{Clock, Store, StoreLimits};
 
@@ -30,6 +31,9 @@ pub enum ServerError {
     /// Users file problems.
     #[error(transparent)]
     Auth(#[from] AuthError),
+    /// The persistence backend could not be opened or read.
+    #[error("persistence: {0}")]
+    Persistence(#[from] crate::persistence::PersistenceError),
     /// The JSON index definitions file could not be applied.
     #[error("JSON indexes: {0}")]
     JsonIndexes(String),
@@ -78,6 +82,8 @@ impl Server {
         if indexes > 0 {
             tracing::info!(indexes, file = %index_file.display(), "JSON indexes rebuilt");
         }
+        // Recovery runs before the listeners are bound: no client sees a half-loaded cache.
+        let persistence = open_persistence(&config, &store).await?;
         let addr = format!("{}:{}", config.kuber.server.bind, config.kuber.server.port);
         let listener = TcpListener::bind(&addr)
             .await
@@ -107,6 +113,9 @@ impl Server {
             })?;
         let state = Arc::new(ServerState::new(config, store, Arc::new(auth)));
         let _ = state.json_index_file.set(index_file);
+        if let Some(persistence) = persistence {
+            let _ = state.persistence.set(persistence);
+        }
         state
             .port
             .store(local_addr.port() as u64, Ordering::Relaxed);
@@ -141,6 +150,13 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let state = self.state;
         let expiry = tokio::spawn(active_expiry(state.clone()));
+        // The flusher stops only after the connections have finished, so that its final flush
+        // includes their last writes.
+        let (stop_flusher, flusher_stop) = tokio::sync::watch::channel(false);
+        let flusher = state
+            .persistence
+            .get()
+            .map(|p| tokio::spawn(p.clone().run_flusher(state.store.clone(), flusher_stop)));
         let http = tokio::spawn(crate::http::serve(self.http_listener, state.clone()));
         let mut stop = state.shutdown_signal();
         tokio::pin!(shutdown);
@@ -170,8 +186,35 @@ impl Server {
         expiry.abort();
         // The HTTP server saw the same shutdown signal; give in-flight requests a moment.
         let _ = tokio::time::timeout(Duration::from_secs(5), http).await;
+        stop_flusher.send_replace(true);
+        if let Some(flusher) = flusher {
+            let _ = flusher.await;
+        }
         tracing::info!("shutdown complete");
     }
+}
+
+/// Opens the configured backend, loads what it holds into `store` and connects the store's
+/// journal to it. `backend: memory` has nothing to load or write: no journal, no flusher.
+async fn open_persistence(
+    config: &Config,
+    store: &Store,
+) -> Result<Option<Arc<Persistence>>, ServerError> {
+    let settings = &config.kuber.persistence;
+    if settings.backend == Backend::Memory {
+        return Ok(None);
+    }
+    let backend = crate::persistence::open(settings, &config.kuber.server.data_dir).await?;
+    crate::persistence::recovery::recover(
+        &*backend,
+        store,
+        config.kuber.cache.max_json_document_bytes as usize,
+    )
+    .await?;
+    let persistence = Arc::new(Persistence::new(backend, settings));
+    store.attach_journal(persistence.journal().clone());
+    tracing::info!(backend = persistence.info().name, location = %persistence.info().location, mode = ?settings.mode, "persistence ready");
+    Ok(Some(persistence))
 }
 
 fn admit(state: &Arc<ServerState>, mut stream: tokio::net::TcpStream) {

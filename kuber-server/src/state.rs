@@ -76,6 +76,8 @@ pub struct ServerState {
     pub console_sessions: crate::http::console::ConsoleSessions,
     /// Per-command counters and latencies.
     pub metrics: crate::metrics::Metrics,
+    /// The persistence backend and journal; unset for `backend: memory` and in unit tests.
+    pub persistence: std::sync::OnceLock<Arc<crate::persistence::writer::Persistence>>,
     shutdown: watch::Sender<bool>,
 }
 
@@ -105,6 +107,7 @@ impl ServerState {
             json_index_file: std::sync::OnceLock::new(),
             console_sessions: Default::default(),
             metrics: crate::metrics::Metrics::new(crate::cmd::table::COMMANDS.len()),
+            persistence: std::sync::OnceLock::new(),
             shutdown: watch::channel(false).0,
         }
     }

@@ -317,6 +317,7 @@ class KuberServer:
     stdout_path: Path
     stderr_path: Path
     exit_code: int | None = field(default=None)
+    crashed: bool = field(default=False)
 
     def client(self, username: str | None = "admin", password: str | None = None, **kwargs: object) -> redis.Redis:
         """A redis-py client, authenticated as `username` (admin by default; None for no AUTH)."""
@@ -341,6 +342,12 @@ class KuberServer:
 
     def alive(self) -> bool:
         return self.proc.poll() is None
+
+    def crash(self) -> None:
+        """SIGKILL (a crash: no shutdown, no final flush) and wait; teardown then skips it."""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        self.crashed = True
 
     def stop(self) -> int:
         """SIGTERM, wait up to 10 s (then SIGKILL); return the exit code (negative for a signal)."""
@@ -505,6 +512,8 @@ class KuberFactory:
         """Stop every server; fail if one did not exit 0 on SIGTERM."""
         problems = []
         for s in self.servers:
+            if s.crashed:
+                continue
             already_dead = s.proc.poll() is not None
             code = s.stop()
             if code != 0:

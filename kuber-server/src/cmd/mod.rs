@@ -90,7 +90,36 @@ pub async fn execute(state: &ServerState, session: &mut Session, args: &[Bytes])
     let index = args.first().and_then(|name| table::lookup(name));
     let weight = index.map_or(0, |i| state.metrics.timing_weight(i));
     let started = (weight > 0).then(std::time::Instant::now);
-    let reply = check_and_run(state, session, args, index).await;
+    let durable = durability(state, session, index);
+    if let Some(persistence) = durable {
+        if persistence.journal().is_full() {
+            // Back-pressure: wait for the flusher rather than let the journal grow or drop changes.
+            persistence.journal().wait_for_room().await;
+        }
+        if persistence.write_through() && persistence.is_degraded() {
+            return reply::err(reply::PERSISTENCE_UNAVAILABLE);
+        }
+    }
+    let mut reply = check_and_run(state, session, args, index).await;
+    if let Some(persistence) = durable
+        && !reply.is_error()
+        && (persistence.write_through() || index.is_some_and(|i| table::COMMANDS[i].name == "save"))
+        && persistence.wait_durable().await.is_err()
+    {
+        // The change is in memory and stays queued for the backend, but it is not durable: a
+        // write-through client must not be told it is.
+        reply = if index.is_some_and(|i| table::COMMANDS[i].name == "save") {
+            reply::err_msg(format!(
+                "persistence: {}",
+                persistence
+                    .status()
+                    .last_error
+                    .unwrap_or_else(|| "backend unavailable".into())
+            ))
+        } else {
+            reply::err(reply::PERSISTENCE_UNAVAILABLE)
+        };
+    }
     if let Some(index) = index {
         let timed = started.map(|s| (s.elapsed(), weight));
         state.metrics.record(index, reply.is_error(), timed);
@@ -100,6 +129,22 @@ pub async fn execute(state: &ServerState, session: &mut Session, args: &[Bytes])
         session.multi_failed = true;
     }
     reply
+}
+
+/// The persistence a command's reply may have to wait for: set for writes run now (not queued by
+/// MULTI), EXEC and SAVE, when a journal-backed backend is configured.
+fn durability<'a>(
+    state: &'a ServerState,
+    session: &Session,
+    index: Option<usize>,
+) -> Option<&'a Arc<crate::persistence::writer::Persistence>> {
+    let persistence = state.persistence.get()?;
+    let spec = table::COMMANDS[index?];
+    let writes = match spec.handler {
+        Handler::Exec => true,
+        _ => (spec.has(table::WRITE) && session.multi.is_none()) || spec.name == "save",
+    };
+    writes.then_some(persistence)
 }
 
 fn is_tx_control(args: &[Bytes]) -> bool {
@@ -222,7 +267,7 @@ fn after_write(
     reply: &Frame,
 ) {
     // A refused write changed nothing, so it does not fail other clients' transactions.
-    if region.has_watchers()
+    if (region.has_watchers() || region.is_journaled())
         && !reply.is_error()
         && spec.first_key > 0
         && !spec.has(table::OWN_WATCH)

@@ -23,6 +23,8 @@ pub const NAN_OR_INF: &str = "ERR increment would produce NaN or Infinity";
 pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
 /// Missing source key.
 pub const NO_SUCH_KEY: &str = "ERR no such key";
+/// A write-through write that the backend could not confirm (SPEC §7: never claim durability).
+pub const PERSISTENCE_UNAVAILABLE: &str = "TRYAGAIN persistence unavailable";
 /// Not authenticated.
 pub const NOAUTH: &str = "NOAUTH Authentication required.";
 /// HELLO without credentials on an unauthenticated connection.

@@ -206,15 +206,54 @@ fn info_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
         "persistence" => {
             out.push_str("# Persistence\r\n");
             kv(out, "loading", 0);
-            kv(out, "persistence_backend", "memory");
-            kv(
-                out,
-                "persistence_configured_backend",
-                format!("{:?}", config.persistence.backend).to_lowercase(),
-            );
-            kv(out, "persistence_status", "ok");
-            kv(out, "rdb_changes_since_last_save", 0);
-            kv(out, "rdb_last_save_time", state.started_ms / 1000);
+            match state.persistence.get() {
+                Some(p) => {
+                    let status = p.status();
+                    let info = p.info();
+                    kv(out, "persistence_backend", info.name);
+                    kv(out, "persistence_location", &info.location);
+                    kv(out, "persistence_mode", mode_name(p.mode()));
+                    kv(
+                        out,
+                        "persistence",
+                        if p.is_degraded() { "degraded" } else { "ok" },
+                    );
+                    kv(out, "persistence_queue_depth", p.journal().depth());
+                    kv(out, "persistence_flushes", status.flushes);
+                    kv(out, "persistence_changes_written", status.changes_written);
+                    kv(out, "persistence_errors", status.errors);
+                    kv(out, "persistence_last_flush_time_ms", status.last_flush_ms);
+                    kv(
+                        out,
+                        "persistence_last_flush_duration_ms",
+                        status.last_flush_duration_ms,
+                    );
+                    kv(
+                        out,
+                        "persistence_last_flush_changes",
+                        status.last_flush_changes,
+                    );
+                    kv(
+                        out,
+                        "persistence_last_error",
+                        status.last_error.as_deref().unwrap_or(""),
+                    );
+                    kv(out, "rdb_changes_since_last_save", p.journal().depth());
+                    kv(
+                        out,
+                        "rdb_last_save_time",
+                        status.last_flush_ms.max(state.started_ms) / 1000,
+                    );
+                }
+                None => {
+                    kv(out, "persistence_backend", "memory");
+                    kv(out, "persistence_mode", mode_name(config.persistence.mode));
+                    kv(out, "persistence", "ok");
+                    kv(out, "persistence_queue_depth", 0);
+                    kv(out, "rdb_changes_since_last_save", 0);
+                    kv(out, "rdb_last_save_time", state.started_ms / 1000);
+                }
+            }
             kv(out, "aof_enabled", 0);
         }
         "stats" => {
@@ -564,7 +603,12 @@ pub(super) fn lastsave(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Frame {
 }
 
 /// SAVE/BGSAVE: with the in-memory store there is nothing pending to flush.
-pub(super) fn save(_: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+/// SAVE / BGSAVE: force a flush of the persistence journal. SAVE's reply waits for it (the
+/// dispatcher does the waiting, see `cmd::durability`); BGSAVE only starts it.
+pub(super) fn save(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    if let Some(p) = ctx.state.persistence.get() {
+        p.journal().request_flush();
+    }
     if is(&args[0], "BGSAVE") {
         Frame::simple("Background saving started")
     } else {
@@ -628,6 +672,40 @@ pub(super) fn memory(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     }
 }
 
+fn mode_name(mode: crate::config::PersistenceMode) -> &'static str {
+    match mode {
+        crate::config::PersistenceMode::WriteBehind => "write-behind",
+        crate::config::PersistenceMode::WriteThrough => "write-through",
+    }
+}
+
+/// The `persistence` member of STATUS and `/api/v1/status`.
+pub fn persistence_status(state: &crate::state::ServerState) -> serde_json::Value {
+    let Some(p) = state.persistence.get() else {
+        return serde_json::json!({
+            "backend": "memory",
+            "mode": mode_name(state.config.kuber.persistence.mode),
+            "status": "ok",
+            "queueDepth": 0,
+        });
+    };
+    let status = p.status();
+    let info = p.info();
+    serde_json::json!({
+        "backend": info.name,
+        "location": info.location,
+        "mode": mode_name(p.mode()),
+        "status": if p.is_degraded() { "degraded" } else { "ok" },
+        "queueDepth": p.journal().depth(),
+        "flushes": status.flushes,
+        "changesWritten": status.changes_written,
+        "errors": status.errors,
+        "lastFlushMs": status.last_flush_ms,
+        "lastFlushDurationMs": status.last_flush_duration_ms,
+        "lastError": status.last_error,
+    })
+}
+
 /// STATUS: readiness and health as JSON (the same document `/api/v1/status` will serve).
 pub(super) fn status(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Frame {
     let (_, keys, _) = region_totals(ctx);
@@ -642,7 +720,7 @@ pub(super) fn status(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Frame {
         "keys": keys,
         "clients": state.clients.len(),
         "usedMemory": state.store.used_memory(),
-        "persistence": { "backend": "memory", "status": "ok" },
+        "persistence": persistence_status(state),
     });
     Frame::Bulk(Bytes::from(doc.to_string()))
 }

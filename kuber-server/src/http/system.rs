@@ -120,12 +120,26 @@ pub async fn metrics(State(state): State<Arc<ServerState>>) -> impl IntoResponse
             let _ = writeln!(out, "{name}{{region=\"{region}\"}} {}", values[i]);
         }
     }
-    // Persistence is not implemented yet (issue 5): the queue is always empty.
+    let (depth, errors, degraded) = state.persistence.get().map_or((0, 0, false), |p| {
+        (p.journal().depth(), p.status().errors, p.is_degraded())
+    });
     gauge(
         &mut out,
         "kuber_persistence_queue_depth",
-        "Writes waiting for the persistence backend.",
-        0.0,
+        "Changed keys and region operations waiting for the persistence backend.",
+        depth as f64,
+    );
+    gauge(
+        &mut out,
+        "kuber_persistence_errors",
+        "Failed persistence flush attempts since start.",
+        errors as f64,
+    );
+    gauge(
+        &mut out,
+        "kuber_persistence_degraded",
+        "1 while the persistence backend is failing and writes are queued for retry.",
+        if degraded { 1.0 } else { 0.0 },
     );
     (
         [(

@@ -53,7 +53,10 @@ where
         .into_iter()
         .map(|r| r.name)
         .collect();
-    assert!(names.contains(&"conf_a".to_string()), "regions survive a reopen");
+    assert!(
+        names.contains(&"conf_a".to_string()),
+        "regions survive a reopen"
+    );
     reopened.ping().await.unwrap();
     assert_eq!(reopened.info().name, name);
     eprintln!("conformance suite passed for backend {name}");
@@ -243,7 +246,10 @@ async fn writes_replace_and_batches_apply_in_order(store: &dyn PersistenceStore)
     )
     .await;
     let loaded = all(store, r).await;
-    assert_eq!(loaded.keys().cloned().collect::<Vec<_>>(), vec![Bytes::from_static(b"b")]);
+    assert_eq!(
+        loaded.keys().cloned().collect::<Vec<_>>(),
+        vec![Bytes::from_static(b"b")]
+    );
     assert_eq!(loaded[&b"b"[..]], entry(b"b", &string("3"), None));
 }
 
@@ -288,7 +294,10 @@ async fn expiry_is_kept_and_expired_entries_are_deleted(store: &dyn PersistenceS
             put(r, entry(b"exact", &string("e"), Some(now))),
             put(r, entry(b"future", &string("f"), Some(now + 5_000))),
             put(r, entry(b"forever", &string("v"), None)),
-            put("conf_ttl_other", entry(b"past", &string("p"), Some(now - 10))),
+            put(
+                "conf_ttl_other",
+                entry(b"past", &string("p"), Some(now - 10)),
+            ),
         ],
     )
     .await;
@@ -298,7 +307,10 @@ async fn expiry_is_kept_and_expired_entries_are_deleted(store: &dyn PersistenceS
     let loaded = all(store, r).await;
     assert_eq!(
         loaded.keys().cloned().collect::<Vec<_>>(),
-        vec![Bytes::from_static(b"forever"), Bytes::from_static(b"future")]
+        vec![
+            Bytes::from_static(b"forever"),
+            Bytes::from_static(b"future")
+        ]
     );
     assert_eq!(loaded[&b"future"[..]].expires_at_ms, Some(now + 5_000));
     assert_eq!(loaded[&b"forever"[..]].expires_at_ms, None);
@@ -314,23 +326,53 @@ async fn binary_keys_and_regions_are_isolated(store: &dyn PersistenceStore) {
     keys.push(b"a".repeat(4096));
     let changes: Vec<Change> = keys
         .iter()
-        .map(|k| put("conf_binary", entry(k, &Value::Str(Bytes::from(k.clone())), None)))
+        .map(|k| {
+            put(
+                "conf_binary",
+                entry(k, &Value::Str(Bytes::from(k.clone())), None),
+            )
+        })
         .collect();
     apply(store, &changes).await;
-    apply(store, &[put("conf_binary2", entry(b"a", &string("other region"), None))]).await;
+    apply(
+        store,
+        &[put(
+            "conf_binary2",
+            entry(b"a", &string("other region"), None),
+        )],
+    )
+    .await;
     let loaded = all(store, "conf_binary").await;
     assert_eq!(loaded.len(), keys.len());
     for k in &keys {
-        let stored = loaded.get(&k[..]).unwrap_or_else(|| panic!("key {k:?} missing"));
-        assert_eq!(decode(stored.kind, &stored.payload, MAX_JSON).unwrap(), Value::Str(Bytes::from(k.clone())));
-        assert_eq!(store.get("conf_binary", k).await.unwrap().as_ref(), Some(stored));
+        let stored = loaded
+            .get(&k[..])
+            .unwrap_or_else(|| panic!("key {k:?} missing"));
+        assert_eq!(
+            decode(stored.kind, &stored.payload, MAX_JSON).unwrap(),
+            Value::Str(Bytes::from(k.clone()))
+        );
+        assert_eq!(
+            store.get("conf_binary", k).await.unwrap().as_ref(),
+            Some(stored)
+        );
     }
     assert_eq!(
-        store.get("conf_binary", b"a").await.unwrap().unwrap().payload,
+        store
+            .get("conf_binary", b"a")
+            .await
+            .unwrap()
+            .unwrap()
+            .payload,
         entry(b"a", &string("a"), None).payload
     );
     assert_eq!(
-        store.get("conf_binary2", b"a").await.unwrap().unwrap().payload,
+        store
+            .get("conf_binary2", b"a")
+            .await
+            .unwrap()
+            .unwrap()
+            .payload,
         entry(b"a", &string("other region"), None).payload
     );
     apply(store, &[Change::PurgeRegion("conf_binary".into())]).await;
@@ -339,12 +381,21 @@ async fn binary_keys_and_regions_are_isolated(store: &dyn PersistenceStore) {
 
 async fn large_values_round_trip(store: &dyn PersistenceStore) {
     let big_string = Value::Str(Bytes::from(
-        (0..8 << 20).map(|i: u32| (i % 251) as u8).collect::<Vec<u8>>(),
+        (0..8 << 20)
+            .map(|i: u32| (i % 251) as u8)
+            .collect::<Vec<u8>>(),
     ));
-    let big_list = Value::List((0..100_000).map(|i| Bytes::from(format!("element-{i}"))).collect());
+    let big_list = Value::List(
+        (0..100_000)
+            .map(|i| Bytes::from(format!("element-{i}")))
+            .collect(),
+    );
     let text = format!(
         "[{}]",
-        (0..50_000).map(|i| format!(r#"{{"i":{i},"s":"item {i}"}}"#)).collect::<Vec<_>>().join(",")
+        (0..50_000)
+            .map(|i| format!(r#"{{"i":{i},"s":"item {i}"}}"#))
+            .collect::<Vec<_>>()
+            .join(",")
     );
     let big_json = Value::Json(JsonDoc::parse(text.as_bytes(), MAX_JSON).unwrap());
     apply(
@@ -357,9 +408,17 @@ async fn large_values_round_trip(store: &dyn PersistenceStore) {
     )
     .await;
     let loaded = all(store, "conf_large").await;
-    for (key, value) in [("string", &big_string), ("list", &big_list), ("json", &big_json)] {
+    for (key, value) in [
+        ("string", &big_string),
+        ("list", &big_list),
+        ("json", &big_json),
+    ] {
         let stored = &loaded[key.as_bytes()];
-        assert_eq!(&decode(stored.kind, &stored.payload, MAX_JSON).unwrap(), value, "{key}");
+        assert_eq!(
+            &decode(stored.kind, &stored.payload, MAX_JSON).unwrap(),
+            value,
+            "{key}"
+        );
     }
 }
 
@@ -371,7 +430,14 @@ async fn write_a_hundred_thousand_entries(store: &dyn PersistenceStore) {
             .iter()
             .map(|i| {
                 let ttl = (i % 3 == 0).then_some(4_000_000_000_000 + *i as u64);
-                put(r, entry(format!("key:{i}").as_bytes(), &string(&format!("value {i}")), ttl))
+                put(
+                    r,
+                    entry(
+                        format!("key:{i}").as_bytes(),
+                        &string(&format!("value {i}")),
+                        ttl,
+                    ),
+                )
             })
             .collect();
         apply(store, &changes).await;
@@ -388,8 +454,14 @@ async fn a_hundred_thousand_entries_stream_back(reopened: &dyn PersistenceStore)
     while let Some(item) = stream.next().await {
         let e = item.unwrap();
         let i: usize = std::str::from_utf8(&e.key[4..]).unwrap().parse().unwrap();
-        assert_eq!(e.expires_at_ms, (i % 3 == 0).then_some(4_000_000_000_000 + i as u64));
-        assert_eq!(decode(e.kind, &e.payload, MAX_JSON).unwrap(), string(&format!("value {i}")));
+        assert_eq!(
+            e.expires_at_ms,
+            (i % 3 == 0).then_some(4_000_000_000_000 + i as u64)
+        );
+        assert_eq!(
+            decode(e.kind, &e.payload, MAX_JSON).unwrap(),
+            string(&format!("value {i}"))
+        );
         keys.insert(i);
         seen += 1;
     }

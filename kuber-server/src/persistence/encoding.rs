@@ -209,7 +209,10 @@ impl Reader<'_> {
     fn count(&mut self) -> Result<usize, String> {
         let n = self.varint()?;
         if n > self.rest.len() as u64 {
-            return Err(format!("count {n} exceeds the {} bytes left", self.rest.len()));
+            return Err(format!(
+                "count {n} exceeds the {} bytes left",
+                self.rest.len()
+            ));
         }
         Ok(n as usize)
     }

@@ -8,8 +8,10 @@ pub struct MongoStore;
 impl MongoStore {
     /// Opens the backend.
     #[allow(unused_variables)]
-    pub async fn connect(uri: \&str, database: \&str) -> Result<Self, PersistenceError> {
-        Err(PersistenceError::Config("backend mongodb is not built yet".into()))
+    pub async fn connect(uri: &str, database: &str) -> Result<Self, PersistenceError> {
+        Err(PersistenceError::Config(
+            "backend mongodb is not built yet".into(),
+        ))
     }
 }
 
@@ -24,10 +26,17 @@ impl super::PersistenceStore for MongoStore {
     async fn regions(&self) -> Result<Vec<super::StoredRegion>, PersistenceError> {
         unimplemented!()
     }
-    fn load(&self, _region: &str) -> futures_util::stream::BoxStream<'_, Result<super::StoredEntry, PersistenceError>> {
+    fn load(
+        &self,
+        _region: &str,
+    ) -> futures_util::stream::BoxStream<'_, Result<super::StoredEntry, PersistenceError>> {
         unimplemented!()
     }
-    async fn get(&self, _region: &str, _key: &[u8]) -> Result<Option<super::StoredEntry>, PersistenceError> {
+    async fn get(
+        &self,
+        _region: &str,
+        _key: &[u8],
+    ) -> Result<Option<super::StoredEntry>, PersistenceError> {
         unimplemented!()
     }
     async fn count(&self, _region: Option<&str>) -> Result<u64, PersistenceError> {

@@ -8,8 +8,10 @@ pub struct SqliteStore;
 impl SqliteStore {
     /// Opens the backend.
     #[allow(unused_variables)]
-    pub async fn open(path: \&std::path::Path) -> Result<Self, PersistenceError> {
-        Err(PersistenceError::Config("backend sqlite is not built yet".into()))
+    pub async fn open(path: &std::path::Path) -> Result<Self, PersistenceError> {
+        Err(PersistenceError::Config(
+            "backend sqlite is not built yet".into(),
+        ))
     }
 }
 
@@ -24,10 +26,17 @@ impl super::PersistenceStore for SqliteStore {
     async fn regions(&self) -> Result<Vec<super::StoredRegion>, PersistenceError> {
         unimplemented!()
     }
-    fn load(&self, _region: &str) -> futures_util::stream::BoxStream<'_, Result<super::StoredEntry, PersistenceError>> {
+    fn load(
+        &self,
+        _region: &str,
+    ) -> futures_util::stream::BoxStream<'_, Result<super::StoredEntry, PersistenceError>> {
         unimplemented!()
     }
-    async fn get(&self, _region: &str, _key: &[u8]) -> Result<Option<super::StoredEntry>, PersistenceError> {
+    async fn get(
+        &self,
+        _region: &str,
+        _key: &[u8],
+    ) -> Result<Option<super::StoredEntry>, PersistenceError> {
         unimplemented!()
     }
     async fn count(&self, _region: Option<&str>) -> Result<u64, PersistenceError> {

@@ -18,6 +18,8 @@ use std::hash::BuildHasher;
 
 use super::value::{Entry, Value};
 use crate::json::index::{IndexError, IndexKind, JsonCatalog};
+use crate::persistence::Change;
+use crate::persistence::journal::Journal;
 use crate::query::FieldPath;
 
 /// Slots a new keyspace starts with.
@@ -69,9 +71,18 @@ struct Books {
     events_enabled: Arc<std::sync::atomic::AtomicBool>,
     /// JSON secondary indexes, told about every document that arrives or leaves.
     json: JsonCatalog,
+    /// The persistence journal and this region's name in it, once persistence is attached.
+    journal: Option<(Arc<str>, Arc<Journal>)>,
 }
 
 impl Books {
+    /// Tells persistence that `key` changed (written, removed or expired).
+    fn changed(&self, key: &[u8]) {
+        if let Some((region, journal)) = &self.journal {
+            journal.mark(region, key);
+        }
+    }
+
     fn event(&mut self, name: &'static str, key: &[u8]) {
         if self.events_enabled.load(Ordering::Relaxed) {
             self.events.push((name, Bytes::copy_from_slice(key)));
@@ -188,6 +199,7 @@ impl Keyspace {
                 events: Vec::new(),
                 events_enabled: Arc::new(std::sync::atomic::AtomicBool::new(false)),
                 json: JsonCatalog::default(),
+                journal: None,
             },
             max_entries,
             stats: RegionStats::default(),
@@ -245,6 +257,7 @@ impl Keyspace {
                     self.books.forget(&entry);
                     self.stats.expired += 1;
                     self.watches.touch(&entry.key);
+                    self.books.changed(&entry.key);
                     self.books.event("expired", &entry.key);
                     None
                 } else {
@@ -269,6 +282,7 @@ impl Keyspace {
                     self.books.forget(&entry);
                     self.stats.expired += 1;
                     self.watches.touch(&entry.key);
+                    self.books.changed(&entry.key);
                     self.books.event("expired", &entry.key);
                     None
                 } else {
@@ -298,6 +312,16 @@ impl Keyspace {
             .flat_map(|t| t.iter())
             .map(|e| e.memory_bytes())
             .sum()
+    }
+
+    /// Sends this keyspace's changes to `journal` under the region name `region`.
+    pub fn set_journal(&mut self, region: Arc<str>, journal: Arc<Journal>) {
+        self.books.journal = Some((region, journal));
+    }
+
+    /// Stops sending changes to the journal (a dropped region).
+    pub fn clear_journal(&mut self) {
+        self.books.journal = None;
     }
 
     /// Connects the switch that turns keyspace-event recording on and off.
@@ -339,9 +363,11 @@ impl Keyspace {
         }
     }
 
-    /// Marks every transaction watching `key` as failed.
+    /// Records that a command changed `key`: every transaction watching it fails, and persistence
+    /// will write its current value.
     pub fn touch(&mut self, key: &[u8]) {
         self.watches.touch(key);
+        self.books.changed(key);
     }
 
     /// Queues a blocked client on `key`; `front` puts it first (a woken client that found nothing
@@ -476,6 +502,7 @@ impl Keyspace {
             self.books.reindex_expiry(old_expiry, expires_at, &key);
         }
         self.stats.sets += 1;
+        self.books.changed(key);
         self.books.event("set", key);
         self.books.account(new_size as i64 - old_size as i64);
         if old_size == 0 {
@@ -500,6 +527,7 @@ impl Keyspace {
         entry.last_access = now;
         let new_size = entry.memory_bytes();
         self.stats.sets += 1;
+        self.books.changed(key);
         self.books.event("set", key);
         self.books.account(new_size as i64 - old_size as i64);
         true
@@ -518,6 +546,7 @@ impl Keyspace {
         let old = std::mem::replace(&mut entry.expires_at, expires_at);
         let key = entry.key.clone();
         self.books.reindex_expiry(old, expires_at, &key);
+        self.books.changed(&key);
         true
     }
 
@@ -542,6 +571,7 @@ impl Keyspace {
             Err(_) => return None,
         };
         self.books.forget(&entry);
+        self.books.changed(key);
         Some(entry)
     }
 
@@ -575,6 +605,9 @@ impl Keyspace {
         self.books.expiries.clear();
         self.books.json.clear_entries();
         self.books.account(-freed);
+        if let Some((region, journal)) = &self.books.journal {
+            journal.push_op(Change::PurgeRegion(region.clone()));
+        }
     }
 
     fn grow_if_needed(&mut self) {

@@ -14,6 +14,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use parking_lot::RwLock;
 
+use crate::persistence::Change;
+use crate::persistence::journal::Journal;
+
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use keyspace::{Keyspace, RegionStats, ScanFilter};
 pub use region::{Region, RegionSettings};
@@ -63,6 +66,8 @@ pub struct Store {
     max_memory: std::sync::atomic::AtomicU64,
     /// On while someone subscribes to keyspace-event channels; keyspaces record events only then.
     events_enabled: Arc<std::sync::atomic::AtomicBool>,
+    /// The persistence journal, once attached (after recovery); regions report changes to it.
+    journal: std::sync::OnceLock<Arc<Journal>>,
 }
 
 /// True when `name` is a valid region name.
@@ -82,6 +87,7 @@ impl Store {
             max_memory: std::sync::atomic::AtomicU64::new(limits.max_memory),
             limits,
             events_enabled: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            journal: std::sync::OnceLock::new(),
         };
         store
             .get_or_create(DEFAULT_REGION)
@@ -141,16 +147,73 @@ impl Store {
             return Err(StoreError::InvalidName(name.to_string()));
         }
         let mut regions = self.regions.write();
-        let region = regions.entry(name.to_string()).or_insert_with(|| {
-            Arc::new(Region::new(
-                name.to_string(),
-                self.default_settings(),
-                self.now(),
-                self.global_memory.clone(),
-                self.events_enabled.clone(),
-            ))
-        });
-        Ok(region.clone())
+        let mut created = false;
+        let region = regions
+            .entry(name.to_string())
+            .or_insert_with(|| {
+                created = true;
+                Arc::new(Region::new(
+                    name.to_string(),
+                    self.default_settings(),
+                    self.now(),
+                    self.global_memory.clone(),
+                    self.events_enabled.clone(),
+                ))
+            })
+            .clone();
+        drop(regions);
+        if created {
+            self.journal_new_region(&region);
+        }
+        Ok(region)
+    }
+
+    /// Connects a new region to the journal and queues its settings for the backend.
+    fn journal_new_region(&self, region: &Arc<Region>) {
+        if let Some(journal) = self.journal.get() {
+            region.attach_journal(journal.clone());
+            journal.push_op(Change::SaveRegion(region.stored()));
+        }
+    }
+
+    /// Starts sending every change to `journal`: existing regions are connected and their settings
+    /// queued (so the backend knows every region), and regions created later follow. Called once,
+    /// after recovery.
+    pub fn attach_journal(&self, journal: Arc<Journal>) {
+        if self.journal.set(journal.clone()).is_err() {
+            return;
+        }
+        for region in self.regions() {
+            region.attach_journal(journal.clone());
+            journal.push_op(Change::SaveRegion(region.stored()));
+        }
+    }
+
+    /// Recreates a stored region with its settings and creation time (recovery). An existing
+    /// region (`default`) takes the stored settings.
+    pub fn restore_region(
+        &self,
+        name: &str,
+        settings: RegionSettings,
+        created_at_ms: u64,
+    ) -> Result<Arc<Region>, StoreError> {
+        if !valid_region_name(name) {
+            return Err(StoreError::InvalidName(name.to_string()));
+        }
+        let mut regions = self.regions.write();
+        if let Some(region) = regions.get(name) {
+            region.apply_settings(&settings);
+            return Ok(region.clone());
+        }
+        let region = Arc::new(Region::new(
+            name.to_string(),
+            settings,
+            created_at_ms,
+            self.global_memory.clone(),
+            self.events_enabled.clone(),
+        ));
+        regions.insert(name.to_string(), region.clone());
+        Ok(region)
     }
 
     /// Creates a region; fails if it exists. Zero settings fall back to the server defaults.
@@ -181,6 +244,8 @@ impl Store {
             self.events_enabled.clone(),
         ));
         regions.insert(name.to_string(), region.clone());
+        drop(regions);
+        self.journal_new_region(&region);
         Ok(region)
     }
 
@@ -195,7 +260,15 @@ impl Store {
             .remove(name)
             .ok_or_else(|| StoreError::NoSuchRegion(name.to_string()))?;
         region.mark_dropped();
-        region.lock().clear();
+        {
+            let mut ks = region.lock();
+            // The drop below removes the region's records; a purge queued first would be redundant.
+            ks.clear_journal();
+            ks.clear();
+        }
+        if let Some(journal) = self.journal.get() {
+            journal.push_op(Change::DropRegion(Arc::from(name)));
+        }
         Ok(())
     }
 

@@ -28,6 +28,8 @@ pub struct Region {
     dropped: AtomicBool,
     keyspace: Mutex<Keyspace>,
     watch_count: Arc<std::sync::atomic::AtomicUsize>,
+    /// True once changes go to a persistence journal (read without the lock by the dispatcher).
+    journaled: AtomicBool,
 }
 
 impl Region {
@@ -50,6 +52,7 @@ impl Region {
             dropped: AtomicBool::new(false),
             keyspace: Mutex::new(keyspace),
             watch_count,
+            journaled: AtomicBool::new(false),
         }
     }
 
@@ -62,6 +65,42 @@ impl Region {
     /// makes each command atomic with respect to other clients. Never held across an `.await`.
     pub fn lock(&self) -> MutexGuard<'_, Keyspace> {
         self.keyspace.lock()
+    }
+
+    /// Sends this region's changes to `journal`.
+    pub fn attach_journal(&self, journal: Arc<crate::persistence::journal::Journal>) {
+        self.lock()
+            .set_journal(Arc::from(self.name.as_str()), journal);
+        self.journaled.store(true, Ordering::Release);
+    }
+
+    /// True when this region's changes go to a persistence journal.
+    pub fn is_journaled(&self) -> bool {
+        self.journaled.load(Ordering::Relaxed)
+    }
+
+    /// The settings as persistence stores them.
+    pub fn stored(&self) -> crate::persistence::StoredRegion {
+        let settings = self.settings();
+        crate::persistence::StoredRegion {
+            name: self.name.clone(),
+            description: settings.description,
+            default_ttl_seconds: settings.default_ttl_seconds,
+            max_entries: settings.max_entries,
+            created_at_ms: self.created_at_ms,
+        }
+    }
+
+    /// Replaces the settings (recovery of a stored region that already exists, like `default`).
+    pub(crate) fn apply_settings(&self, settings: &RegionSettings) {
+        *self.description.lock() = settings.description.clone();
+        self.default_ttl_ms.store(
+            settings.default_ttl_seconds.saturating_mul(1000),
+            Ordering::Relaxed,
+        );
+        self.max_entries
+            .store(settings.max_entries, Ordering::Relaxed);
+        self.lock().set_max_entries(settings.max_entries);
     }
 
     /// True when some transaction WATCHes a key here (read without taking the lock).
