@@ -205,6 +205,7 @@ async fn open_persistence(
         return Ok(None);
     }
     let backend = crate::persistence::open(settings, &config.kuber.server.data_dir).await?;
+    store.enable_evict_to_disk();
     crate::persistence::recovery::recover(
         &*backend,
         store,

@@ -345,9 +345,9 @@ class KuberServer:
 
     def crash(self) -> None:
         """SIGKILL (a crash: no shutdown, no final flush) and wait; teardown then skips it."""
+        self.crashed = True  # first: clients see their connections drop as soon as the signal lands
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
-        self.crashed = True
 
     def stop(self) -> int:
         """SIGTERM, wait up to 10 s (then SIGKILL); return the exit code (negative for a signal)."""

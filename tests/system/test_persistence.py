@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from kuber_system import KuberFactory, KuberServer
+from kuber_system import KuberFactory, KuberServer, hash_password
 
 ROOT = Path(__file__).resolve().parents[2]
 BACKENDS = ["sqlite", "rocksdb", "postgresql", "mongodb"]
@@ -106,7 +106,7 @@ def test_every_type_regions_and_ttls_survive_a_restart(kuber_factory: KuberFacto
     left = c.pttl("ttl5")
     elapsed_ms = (time.monotonic() - written_at) * 1000
     assert 0 < left <= 5000 - elapsed_ms + 50, (left, elapsed_ms)
-    regions = c.execute_command("RLIST")
+    regions = c.execute_command("REGIONS")
     names = {r.decode() if isinstance(r, bytes) else r for r in regions}
     assert "sessions" in names and "dropped" not in names
     info = json.loads(c.execute_command("RINFO", "sessions"))
@@ -182,8 +182,10 @@ def test_a_full_queue_makes_writers_wait_and_loses_nothing(kuber_factory: KuberF
     for i in range(2000):
         pipe.set(f"k{i}", i)
     assert all(pipe.execute())
-    # With a one-minute interval, only a full queue can have made the flusher write.
-    assert info_persistence(c)["persistence_queue_depth"] <= 50
+    # With a one-minute interval, only a full queue can have made the flusher write. Not durable
+    # yet = waiting (at most max_queue, plus one command per client that passed the check) plus
+    # what the flush in progress took (as much again).
+    assert info_persistence(c)["persistence_queue_depth"] <= 2 * (50 + 1)
     assert info_persistence(c)["persistence_flushes"] >= 2000 // 50 - 1
     server = restart(kuber_factory, server, env, crash=True)
     c = server.client()
@@ -293,9 +295,10 @@ def test_outage_of_postgresql_costs_no_data(kuber_factory: KuberFactory, tmp_pat
         loader.start()
         time.sleep(3)
         subprocess.run([ROOT / "scripts/services/postgres.sh", "stop", state], check=True, capture_output=True)
-        time.sleep(3)
-        status = info_persistence(server.client())
-        assert status["persistence"] == "degraded", status
+        deadline = time.monotonic() + 15
+        while (status := info_persistence(server.client()))["persistence"] != "degraded":
+            assert time.monotonic() < deadline, f"the outage was not reported: {status}"
+            time.sleep(0.2)
         assert status["persistence_queue_depth"] > 0
         rest = json.loads(server.client().execute_command("STATUS"))
         assert rest["persistence"]["status"] == "degraded"
@@ -335,7 +338,8 @@ def test_write_through_answers_tryagain_while_the_backend_is_down(kuber_factory:
         c = server.client()
         assert c.set("before", "1")
         subprocess.run([ROOT / "scripts/services/postgres.sh", "stop", state], check=True, capture_output=True)
-        with pytest.raises(redis.ResponseError, match="^TRYAGAIN persistence unavailable$"):
+        # redis-py turns the `TRYAGAIN` error code into TryAgainError with the rest as its message.
+        with pytest.raises(redis.exceptions.TryAgainError, match="^persistence unavailable$"):
             for _ in range(50):
                 c.set("during", "2")
                 time.sleep(0.1)
@@ -346,8 +350,7 @@ def test_write_through_answers_tryagain_while_the_backend_is_down(kuber_factory:
             try:
                 assert c.set("after", "3")
                 break
-            except redis.ResponseError as e:
-                assert "TRYAGAIN" in str(e)
+            except redis.exceptions.TryAgainError:
                 assert time.monotonic() < deadline, "write-through did not recover"
                 time.sleep(0.2)
     finally:
@@ -355,7 +358,7 @@ def test_write_through_answers_tryagain_while_the_backend_is_down(kuber_factory:
 
 
 def test_bad_persistence_config_fails_fast_naming_the_setting(kuber_factory: KuberFactory, tmp_path: Path) -> None:
-    users = json.dumps({"users": [{"username": "admin", "password": "plain:x", "roles": ["ADMIN"]}]})
+    users = json.dumps({"users": [{"username": "admin", "password": hash_password("x"), "roles": ["ADMIN"]}]})
     cases = [
         ({"KUBER_PERSISTENCE__BACKEND": "oracle"}, "kuber.persistence.backend"),
         (

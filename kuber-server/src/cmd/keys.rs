@@ -90,7 +90,7 @@ pub(super) fn expire(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     let new = at.max(0) as u64;
     let allowed = match current {
         None => !xx && !gt,
-        Some(cur) => !nx && !(gt && new <= cur) && !(lt && new >= cur),
+        Some(cur) => !(nx || (gt && new <= cur) || (lt && new >= cur)),
     };
     if !allowed {
         return Frame::Integer(0);
@@ -319,7 +319,9 @@ pub(super) fn move_key(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
 }
 
 pub(super) fn dbsize(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Frame {
-    Frame::Integer(ctx.session.region.lock().len() as i64)
+    // Keys whose values were evicted to the persistence backend still exist.
+    let ks = ctx.session.region.lock();
+    Frame::Integer((ks.len() + ks.on_disk_len()) as i64)
 }
 
 fn flush_mode_ok(args: &[Bytes]) -> bool {

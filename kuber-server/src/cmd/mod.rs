@@ -220,6 +220,23 @@ async fn run(
             Err(_) => session.set_region(state.store.default_region()),
         }
     }
+    if session.region.has_on_disk() {
+        let region = session.region.clone();
+        let named: Vec<(&CommandSpec, &[Bytes])> = match (&spec.handler, &session.multi) {
+            (Handler::Exec, Some(queued)) => queued
+                .iter()
+                .filter_map(|args| Some((table::COMMANDS[table::lookup(&args[0])?], &args[..])))
+                .collect(),
+            _ => vec![(spec, args)],
+        };
+        let mut keys = Vec::new();
+        for (spec, args) in named {
+            keys.extend(key_indices(spec, args.len()).map(|i| args[i].clone()));
+        }
+        if let Err(reply) = fault_in(state, &region, keys).await {
+            return reply;
+        }
+    }
     match spec.handler {
         Handler::Sync(handler) => {
             let _gate = state.exec_gate.read();
@@ -259,6 +276,66 @@ fn run_sync(
     reply
 }
 
+/// The argument positions of the keys `spec` names in a call with `argc` arguments.
+fn key_indices(spec: &CommandSpec, argc: usize) -> impl Iterator<Item = usize> {
+    let argc = argc as i32;
+    let last = if spec.last_key < 0 {
+        argc + spec.last_key
+    } else {
+        spec.last_key.min(argc - 1)
+    };
+    let first = if spec.first_key > 0 {
+        spec.first_key
+    } else {
+        last + 1
+    };
+    (first..=last)
+        .step_by(spec.step.max(1) as usize)
+        .map(|i| i as usize)
+}
+
+/// Reads back from the persistence backend the values of `keys` that eviction left only there,
+/// before the command that names them runs, so that every command sees them as if they had never
+/// left memory. A backend that cannot be read makes the command answer `TRYAGAIN` rather than
+/// act as if the key were missing.
+async fn fault_in(
+    state: &ServerState,
+    region: &Arc<Region>,
+    keys: Vec<Bytes>,
+) -> Result<(), Frame> {
+    let Some(persistence) = state.persistence.get() else {
+        return Ok(());
+    };
+    let wanted: Vec<Bytes> = {
+        let ks = region.lock();
+        keys.into_iter().filter(|k| ks.is_on_disk(k)).collect()
+    };
+    let max_json = state.config.kuber.cache.max_json_document_bytes as usize;
+    for key in wanted {
+        let stored = persistence
+            .backend()
+            .get(region.name(), &key)
+            .await
+            .map_err(|e| {
+                tracing::warn!(error = %e, "cannot read an evicted value back from persistence");
+                reply::err(reply::PERSISTENCE_UNAVAILABLE)
+            })?;
+        let value = stored.and_then(|entry| {
+            match crate::persistence::encoding::decode(entry.kind, &entry.payload, max_json) {
+                Ok(value) => Some((value, entry.expires_at_ms)),
+                Err(reason) => {
+                    tracing::warn!(region = region.name(), %reason, "skipping a corrupt record read back from persistence");
+                    None
+                }
+            }
+        });
+        region
+            .lock()
+            .restore_from_disk(&key, value, state.store.now());
+    }
+    Ok(())
+}
+
 fn after_write(
     state: &ServerState,
     region: &Region,
@@ -272,17 +349,9 @@ fn after_write(
         && spec.first_key > 0
         && !spec.has(table::OWN_WATCH)
     {
-        let argc = args.len() as i32;
-        let last = if spec.last_key < 0 {
-            argc + spec.last_key
-        } else {
-            spec.last_key.min(argc - 1)
-        };
         let mut ks = region.lock();
-        let mut i = spec.first_key;
-        while i <= last {
-            ks.touch(&args[i as usize]);
-            i += spec.step.max(1);
+        for i in key_indices(spec, args.len()) {
+            ks.touch(&args[i]);
         }
     }
     if state.store.limits().max_memory > 0 {

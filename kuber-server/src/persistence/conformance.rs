@@ -200,11 +200,17 @@ async fn every_type_reads_back(reopened: &dyn PersistenceStore) {
     assert_eq!(loaded.len(), values.len());
     for (key, value) in &values {
         let stored = &loaded[key.as_bytes()];
-        assert_eq!(stored, &entry(key.as_bytes(), value, None), "{key}");
         assert_eq!(
             &decode(stored.kind, &stored.payload, MAX_JSON).unwrap(),
             value
         );
+        let mut expected = entry(key.as_bytes(), value, None);
+        if matches!(stored.kind, ValueKind::Set | ValueKind::Hash) {
+            // Hash-ordered members encode in a different order each time; equal decoded values
+            // (above) are what counts. Every other payload must come back byte for byte.
+            expected.payload = stored.payload.clone();
+        }
+        assert_eq!(stored, &expected, "{key}");
         let got = reopened.get("conf_types", key.as_bytes()).await.unwrap();
         assert_eq!(got.as_ref(), Some(stored));
     }
@@ -429,7 +435,7 @@ async fn write_a_hundred_thousand_entries(store: &dyn PersistenceStore) {
         let changes: Vec<Change> = chunk
             .iter()
             .map(|i| {
-                let ttl = (i % 3 == 0).then_some(4_000_000_000_000 + *i as u64);
+                let ttl = i.is_multiple_of(3).then_some(4_000_000_000_000 + *i as u64);
                 put(
                     r,
                     entry(
@@ -456,7 +462,7 @@ async fn a_hundred_thousand_entries_stream_back(reopened: &dyn PersistenceStore)
         let i: usize = std::str::from_utf8(&e.key[4..]).unwrap().parse().unwrap();
         assert_eq!(
             e.expires_at_ms,
-            (i % 3 == 0).then_some(4_000_000_000_000 + i as u64)
+            i.is_multiple_of(3).then_some(4_000_000_000_000 + i as u64)
         );
         assert_eq!(
             decode(e.kind, &e.payload, MAX_JSON).unwrap(),

@@ -64,6 +64,9 @@ pub struct Journal {
     progress: watch::Sender<Progress>,
     /// Wakes writers waiting for room in a full journal.
     room: Notify,
+    /// Keys and operations taken by a flush that has not finished yet: still not durable, so
+    /// they count in [`Journal::depth`].
+    in_flight: std::sync::atomic::AtomicUsize,
     max_queue: usize,
     batch_size: usize,
 }
@@ -79,6 +82,7 @@ impl Journal {
             urgent: AtomicBool::new(false),
             progress: watch::channel(Progress::default()).0,
             room: Notify::new(),
+            in_flight: std::sync::atomic::AtomicUsize::new(0),
             max_queue: max_queue.max(1),
             batch_size: batch_size.max(1),
         }
@@ -118,15 +122,29 @@ impl Journal {
         self.work.notify_one();
     }
 
+    /// True when a change to `key` in `region` waits to be flushed.
+    pub fn is_pending(&self, region: &Arc<str>, key: &[u8]) -> bool {
+        self.pending
+            .lock()
+            .segments
+            .iter()
+            .any(|segment| match segment {
+                Segment::Keys(regions) => {
+                    regions.get(region).is_some_and(|keys| keys.contains(key))
+                }
+                Segment::Op(_) => false,
+            })
+    }
+
     /// The last sequence number handed out: a writer that marked its keys waits for this.
     pub fn current_seq(&self) -> u64 {
         self.seq.load(Ordering::Acquire)
     }
 
-    /// Keys and operations waiting.
+    /// Keys and operations not yet durable: waiting, or taken by a flush still in progress.
     pub fn depth(&self) -> usize {
         let pending = self.pending.lock();
-        pending.keys + pending.ops
+        pending.keys + pending.ops + self.in_flight.load(Ordering::Acquire)
     }
 
     /// Where the flusher has got to.
@@ -139,6 +157,8 @@ impl Journal {
         let mut pending = self.pending.lock();
         let seq = self.seq.load(Ordering::Acquire);
         let taken = std::mem::take(&mut *pending);
+        self.in_flight
+            .store(taken.keys + taken.ops, Ordering::Release);
         drop(pending);
         self.room.notify_waiters();
         (taken.segments.into(), seq)
@@ -147,6 +167,7 @@ impl Journal {
     /// Puts segments whose flush failed back in front of anything marked since, to be retried.
     pub fn restore(&self, segments: Vec<Segment>) {
         let mut pending = self.pending.lock();
+        self.in_flight.store(0, Ordering::Release);
         for segment in segments.into_iter().rev() {
             match &segment {
                 Segment::Keys(regions) => {
@@ -160,6 +181,7 @@ impl Journal {
 
     /// Publishes that everything up to `seq` is in the backend.
     pub fn flushed(&self, seq: u64) {
+        self.in_flight.store(0, Ordering::Release);
         self.progress
             .send_modify(|p| p.durable = p.durable.max(seq));
     }

@@ -19,6 +19,8 @@ pub mod writer;
 
 #[cfg(test)]
 pub mod conformance;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 

@@ -1,51 +1,668 @@
-//! `backend: postgresql` (not written yet).
+//! `backend: postgresql`: regions and entries in PostgreSQL tables (`kuber.persistence.postgresql.url`),
+//! through sqlx's `PgPool`.
+//!
+//! Each `apply` is one transaction, and a run of consecutive `Put`s (or `Delete`s) is one statement
+//! with the rows passed as arrays and spread by `UNNEST`: one round trip per run instead of one per
+//! key. sqlx prepares each statement once per connection. `payload` is the exact stored bytes
+//! (BYTEA) for every kind; JSON documents also get a JSONB copy in `doc` for queries — JSONB
+//! reorders keys and drops duplicates, so it is never read back.
 
-use super::PersistenceError;
+use std::collections::HashMap;
+use std::time::Duration;
 
-/// The postgresql backend.
-pub struct PostgresStore;
+use bytes::Bytes;
+use futures_util::future;
+use futures_util::stream::{BoxStream, StreamExt};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::{Connection, PgConnection, Postgres, Row, Transaction};
+
+use super::{
+    BackendInfo, Change, PersistenceError, PersistenceStore, StoredEntry, StoredRegion, ValueKind,
+};
+
+const NAME: &str = "postgresql";
+
+/// How long `connect` (and later each connection attempt of the pool) waits for the server: a
+/// misconfigured URL should stop the server within seconds, not minutes.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Rows per UNNEST statement, and the payload bytes they may carry: a run of 10,000 small puts is
+/// one statement, a run of large values is split well below PostgreSQL's 1 GB message limit.
+const MAX_ROWS: usize = 10_000;
+const MAX_BYTES: usize = 32 << 20;
+
+/// Created under an advisory lock: two servers starting on one empty database would otherwise
+/// race on `CREATE TABLE IF NOT EXISTS` (it is not atomic in PostgreSQL).
+const SCHEMA: &str = "
+BEGIN;
+SELECT pg_advisory_xact_lock(7235123519);
+CREATE TABLE IF NOT EXISTS kuber_regions (
+    name TEXT PRIMARY KEY,
+    description TEXT NOT NULL,
+    default_ttl_seconds BIGINT NOT NULL,
+    max_entries BIGINT NOT NULL,
+    created_at_ms BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS kuber_entries (
+    region TEXT NOT NULL,
+    key BYTEA NOT NULL,
+    kind TEXT NOT NULL,
+    payload BYTEA NOT NULL,
+    doc JSONB,
+    expires_at_ms BIGINT,
+    version BIGINT NOT NULL,
+    updated_at_ms BIGINT NOT NULL,
+    PRIMARY KEY (region, key)
+);
+CREATE INDEX IF NOT EXISTS kuber_entries_expires_at ON kuber_entries (expires_at_ms)
+    WHERE expires_at_ms IS NOT NULL;
+COMMIT;
+";
+
+const UPSERT: &str = "
+INSERT INTO kuber_entries (region, key, kind, payload, doc, expires_at_ms, version, updated_at_ms)
+SELECT region, key, kind, payload, doc::jsonb, expires_at_ms, version, updated_at_ms
+FROM UNNEST($1::text[], $2::bytea[], $3::text[], $4::bytea[], $5::text[], $6::int8[], $7::int8[], $8::int8[])
+    AS t (region, key, kind, payload, doc, expires_at_ms, version, updated_at_ms)
+ON CONFLICT (region, key) DO UPDATE SET
+    kind = EXCLUDED.kind, payload = EXCLUDED.payload, doc = EXCLUDED.doc,
+    expires_at_ms = EXCLUDED.expires_at_ms, version = EXCLUDED.version,
+    updated_at_ms = EXCLUDED.updated_at_ms";
+
+const DELETE_KEYS: &str = "
+DELETE FROM kuber_entries AS e USING UNNEST($1::text[], $2::bytea[]) AS d (region, key)
+WHERE e.region = d.region AND e.key = d.key";
+
+const SAVE_REGION: &str = "
+INSERT INTO kuber_regions (name, description, default_ttl_seconds, max_entries, created_at_ms)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (name) DO UPDATE SET
+    description = EXCLUDED.description, default_ttl_seconds = EXCLUDED.default_ttl_seconds,
+    max_entries = EXCLUDED.max_entries, created_at_ms = EXCLUDED.created_at_ms";
+
+const SELECT_ENTRY: &str = "SELECT key, kind, payload, expires_at_ms, version, updated_at_ms \
+                            FROM kuber_entries WHERE region = $1";
+
+/// Regions and entries in a PostgreSQL database.
+pub struct PostgresStore {
+    pool: PgPool,
+    /// `user@host:port/database`: never the password.
+    location: String,
+}
+
+fn backend(e: impl std::fmt::Display) -> PersistenceError {
+    PersistenceError::backend(NAME, e)
+}
+
+/// The Java Kuber's `jdbc:postgresql://host:port/db?user=U&password=P` as a URL sqlx reads
+/// (`postgresql://host:port/db?user=U&password=P`: sqlx takes `user` and `password` from the query
+/// string and percent-decodes them as JDBC does). `postgres://` and `postgresql://` URLs are
+/// returned unchanged; None for any other scheme (sqlx itself would read `mysql://h` as a host).
+fn to_sqlx_url(url: &str) -> Option<&str> {
+    let url = url.strip_prefix("jdbc:").unwrap_or(url);
+    (url.starts_with("postgres://") || url.starts_with("postgresql://")).then_some(url)
+}
 
 impl PostgresStore {
-    /// Opens the backend.
-    #[allow(unused_variables)]
+    /// Connects to `url` (`postgres://`, `postgresql://` or `jdbc:postgresql://`) and creates the
+    /// tables if needed. An unreachable server fails within a few seconds, with a message naming
+    /// `kuber.persistence.postgresql.url` (without the password).
     pub async fn connect(url: &str) -> Result<Self, PersistenceError> {
-        Err(PersistenceError::Config(
-            "backend postgresql is not built yet".into(),
-        ))
+        let not_a_url = |e: &dyn std::fmt::Display| {
+            // The URL itself is not repeated: it may hold the password.
+            PersistenceError::Config(format!(
+                "kuber.persistence.postgresql.url is not a PostgreSQL URL \
+                 (postgres://user:password@host:port/database or \
+                 jdbc:postgresql://host:port/database?user=U&password=P): {e}"
+            ))
+        };
+        let options: PgConnectOptions = to_sqlx_url(url)
+            .ok_or_else(|| not_a_url(&"unknown scheme"))?
+            .parse()
+            .map_err(|e| not_a_url(&e))?;
+        let location = format!(
+            "{}@{}:{}/{}",
+            options.get_username(),
+            options.get_host(),
+            options.get_port(),
+            options.get_database().unwrap_or(options.get_username())
+        );
+        let config = |what: &str, e: &dyn std::fmt::Display| {
+            PersistenceError::Config(format!(
+                "kuber.persistence.postgresql.url ({location}): {what}: {e}"
+            ))
+        };
+        // One connection made directly, not through the pool: the pool retries a refused
+        // connection until its timeout and then reports only that it timed out.
+        let mut first = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
+            .await
+            .map_err(|_| config("cannot connect", &"no answer within 5 seconds"))?
+            .map_err(|e| config("cannot connect", &e))?;
+        sqlx::raw_sql(SCHEMA)
+            .execute(&mut first)
+            .await
+            .map_err(|e| config("cannot create the tables", &e))?;
+        let _ = first.close().await;
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(CONNECT_TIMEOUT)
+            .connect_lazy_with(options);
+        Ok(PostgresStore { pool, location })
+    }
+}
+
+/// The JSONB copy of a JSON document, or None. PostgreSQL's JSONB refuses the escape `\u0000`
+/// (its text cannot hold NUL); such a document is kept (in `payload`) without a queryable copy
+/// instead of failing the batch forever.
+fn json_doc(entry: &StoredEntry) -> Option<&str> {
+    if entry.kind != ValueKind::Json || entry.payload.windows(6).any(|w| w == b"\\u0000") {
+        return None;
+    }
+    std::str::from_utf8(&entry.payload).ok()
+}
+
+/// Writes a run of `Put`s (nothing else). `ON CONFLICT DO UPDATE` may not touch one row twice in
+/// a statement, so only the last put of each key is sent: within a run, it wins anyway.
+async fn upsert(
+    tx: &mut Transaction<'_, Postgres>,
+    puts: &[Change],
+) -> Result<(), PersistenceError> {
+    let mut last: HashMap<(&str, &[u8]), usize> = HashMap::with_capacity(puts.len());
+    for (i, change) in puts.iter().enumerate() {
+        if let Change::Put { region, entry } = change {
+            last.insert((&**region, &entry.key[..]), i);
+        }
+    }
+    let mut rows = puts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, change)| match change {
+            Change::Put { region, entry } if last[&(&**region, &entry.key[..])] == i => {
+                Some((&**region, entry))
+            }
+            _ => None,
+        });
+    let mut pending = rows.next();
+    while pending.is_some() {
+        let mut regions = Vec::new();
+        let mut keys = Vec::new();
+        let mut kinds = Vec::new();
+        let mut payloads = Vec::new();
+        let mut docs = Vec::new();
+        let mut expiries = Vec::new();
+        let mut versions = Vec::new();
+        let mut updated = Vec::new();
+        let mut bytes = 0;
+        while let Some((region, entry)) = pending {
+            if !regions.is_empty()
+                && (regions.len() == MAX_ROWS || bytes + entry.payload.len() > MAX_BYTES)
+            {
+                break;
+            }
+            bytes += entry.payload.len();
+            regions.push(region);
+            keys.push(&entry.key[..]);
+            kinds.push(entry.kind.as_str());
+            payloads.push(&entry.payload[..]);
+            docs.push(json_doc(entry));
+            // Stored as i64 bit for bit; `read_entry` casts back.
+            expiries.push(entry.expires_at_ms.map(|at| at as i64));
+            versions.push(entry.version as i64);
+            updated.push(entry.updated_at_ms as i64);
+            pending = rows.next();
+        }
+        sqlx::query(UPSERT)
+            .bind(regions)
+            .bind(keys)
+            .bind(kinds)
+            .bind(payloads)
+            .bind(docs)
+            .bind(expiries)
+            .bind(versions)
+            .bind(updated)
+            .execute(&mut **tx)
+            .await
+            .map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// Deletes a run of `Delete`s (nothing else).
+async fn delete(
+    tx: &mut Transaction<'_, Postgres>,
+    deletes: &[Change],
+) -> Result<(), PersistenceError> {
+    for chunk in deletes.chunks(MAX_ROWS) {
+        let (regions, keys): (Vec<&str>, Vec<&[u8]>) = chunk
+            .iter()
+            .map(|change| match change {
+                Change::Delete { region, key } => (&**region, &key[..]),
+                _ => unreachable!("delete is given runs of deletes"),
+            })
+            .unzip();
+        sqlx::query(DELETE_KEYS)
+            .bind(regions)
+            .bind(keys)
+            .execute(&mut **tx)
+            .await
+            .map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// Reads one entry row; anything unreadable is [`PersistenceError::Corrupt`].
+fn read_entry(region: &str, row: &PgRow) -> Result<StoredEntry, PersistenceError> {
+    let key: Vec<u8> = row.try_get(0).map_err(|e| corrupt(region, b"?", e))?;
+    let decoded = (|| -> Result<StoredEntry, String> {
+        let kind: String = row.try_get(1).map_err(|e| e.to_string())?;
+        let kind = ValueKind::parse(&kind).ok_or_else(|| format!("unknown kind '{kind}'"))?;
+        let payload: Vec<u8> = row.try_get(2).map_err(|e| e.to_string())?;
+        let expires_at_ms: Option<i64> = row.try_get(3).map_err(|e| e.to_string())?;
+        let version: i64 = row.try_get(4).map_err(|e| e.to_string())?;
+        let updated_at_ms: i64 = row.try_get(5).map_err(|e| e.to_string())?;
+        Ok(StoredEntry {
+            key: Bytes::new(),
+            kind,
+            payload: Bytes::from(payload),
+            expires_at_ms: expires_at_ms.map(|at| at as u64),
+            version: version as u64,
+            updated_at_ms: updated_at_ms as u64,
+        })
+    })();
+    match decoded {
+        Ok(entry) => Ok(StoredEntry {
+            key: Bytes::from(key),
+            ..entry
+        }),
+        Err(reason) => Err(corrupt(region, &key, reason)),
+    }
+}
+
+fn corrupt(region: &str, key: &[u8], reason: impl std::fmt::Display) -> PersistenceError {
+    PersistenceError::Corrupt {
+        region: region.to_string(),
+        key: String::from_utf8_lossy(key).into_owned(),
+        reason: reason.to_string(),
     }
 }
 
 #[async_trait::async_trait]
-impl super::PersistenceStore for PostgresStore {
-    fn info(&self) -> super::BackendInfo {
-        unimplemented!()
+impl PersistenceStore for PostgresStore {
+    fn info(&self) -> BackendInfo {
+        BackendInfo {
+            name: NAME,
+            location: self.location.clone(),
+        }
     }
-    async fn apply(&self, _changes: &[super::Change]) -> Result<(), PersistenceError> {
-        unimplemented!()
+
+    async fn apply(&self, changes: &[Change]) -> Result<(), PersistenceError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut rest = changes;
+        while let Some(first) = rest.first() {
+            let same = |c: &Change| std::mem::discriminant(c) == std::mem::discriminant(first);
+            match first {
+                Change::Put { .. } | Change::Delete { .. } => {
+                    let run = rest.iter().position(|c| !same(c)).unwrap_or(rest.len());
+                    if matches!(first, Change::Put { .. }) {
+                        upsert(&mut tx, &rest[..run]).await?;
+                    } else {
+                        delete(&mut tx, &rest[..run]).await?;
+                    }
+                    rest = &rest[run..];
+                    continue;
+                }
+                Change::SaveRegion(region) => {
+                    sqlx::query(SAVE_REGION)
+                        .bind(&region.name)
+                        .bind(&region.description)
+                        .bind(region.default_ttl_seconds as i64)
+                        .bind(region.max_entries as i64)
+                        .bind(region.created_at_ms as i64)
+                        .execute(&mut *tx)
+                        .await
+                }
+                Change::PurgeRegion(region) => {
+                    sqlx::query("DELETE FROM kuber_entries WHERE region = $1")
+                        .bind(&**region)
+                        .execute(&mut *tx)
+                        .await
+                }
+                Change::DropRegion(region) => {
+                    sqlx::query("DELETE FROM kuber_entries WHERE region = $1")
+                        .bind(&**region)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                    sqlx::query("DELETE FROM kuber_regions WHERE name = $1")
+                        .bind(&**region)
+                        .execute(&mut *tx)
+                        .await
+                }
+            }
+            .map_err(backend)?;
+            rest = &rest[1..];
+        }
+        tx.commit().await.map_err(backend)
     }
-    async fn regions(&self) -> Result<Vec<super::StoredRegion>, PersistenceError> {
-        unimplemented!()
+
+    async fn regions(&self) -> Result<Vec<StoredRegion>, PersistenceError> {
+        let rows = sqlx::query(
+            "SELECT name, description, default_ttl_seconds, max_entries, created_at_ms \
+             FROM kuber_regions ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|row| {
+                Ok(StoredRegion {
+                    name: row.try_get(0)?,
+                    description: row.try_get(1)?,
+                    default_ttl_seconds: row.try_get::<i64, _>(2)? as u64,
+                    max_entries: row.try_get::<i64, _>(3)? as u64,
+                    created_at_ms: row.try_get::<i64, _>(4)? as u64,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(backend)
     }
-    fn load(
-        &self,
-        _region: &str,
-    ) -> futures_util::stream::BoxStream<'_, Result<super::StoredEntry, PersistenceError>> {
-        unimplemented!()
+
+    fn load(&self, region: &str) -> BoxStream<'_, Result<StoredEntry, PersistenceError>> {
+        let name = region.to_owned();
+        // Rows are decoded as they arrive from the socket; the region is never held in memory.
+        sqlx::query(SELECT_ENTRY)
+            .bind(region.to_owned())
+            .fetch(&self.pool)
+            .map(move |row| match row {
+                Ok(row) => read_entry(&name, &row),
+                Err(e) => Err(backend(e)),
+            })
+            // A corrupt row is reported and skipped; any other error ends the stream.
+            .scan(false, |failed, item| {
+                if *failed {
+                    return future::ready(None);
+                }
+                *failed = matches!(item, Err(PersistenceError::Backend { .. }));
+                future::ready(Some(item))
+            })
+            .boxed()
     }
-    async fn get(
-        &self,
-        _region: &str,
-        _key: &[u8],
-    ) -> Result<Option<super::StoredEntry>, PersistenceError> {
-        unimplemented!()
+
+    async fn get(&self, region: &str, key: &[u8]) -> Result<Option<StoredEntry>, PersistenceError> {
+        let row = sqlx::query(
+            "SELECT key, kind, payload, expires_at_ms, version, updated_at_ms \
+             FROM kuber_entries WHERE region = $1 AND key = $2",
+        )
+        .bind(region)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.map(|row| read_entry(region, &row)).transpose()
     }
-    async fn count(&self, _region: Option<&str>) -> Result<u64, PersistenceError> {
-        unimplemented!()
+
+    async fn count(&self, region: Option<&str>) -> Result<u64, PersistenceError> {
+        let count: i64 = match region {
+            Some(region) => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM kuber_entries WHERE region = $1")
+                    .bind(region)
+                    .fetch_one(&self.pool)
+                    .await
+            }
+            None => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM kuber_entries")
+                    .fetch_one(&self.pool)
+                    .await
+            }
+        }
+        .map_err(backend)?;
+        Ok(count as u64)
     }
-    async fn delete_expired(&self, _now_ms: u64) -> Result<u64, PersistenceError> {
-        unimplemented!()
+
+    async fn delete_expired(&self, now_ms: u64) -> Result<u64, PersistenceError> {
+        let done = sqlx::query(
+            "DELETE FROM kuber_entries WHERE expires_at_ms IS NOT NULL AND expires_at_ms <= $1",
+        )
+        .bind(now_ms as i64)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected())
     }
+
     async fn ping(&self) -> Result<(), PersistenceError> {
-        unimplemented!()
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::panic::AssertUnwindSafe;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Instant;
+
+    use futures_util::FutureExt;
+
+    use super::*;
+    use crate::persistence::conformance;
+
+    fn server_url() -> String {
+        std::env::var("KUBER_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+            panic!(
+                "KUBER_TEST_POSTGRES_URL is not set: start PostgreSQL with \
+                 scripts/services/postgres.sh start DIR and export KUBER_TEST_POSTGRES_URL \
+                 (eval \"$(scripts/services/postgres.sh start /tmp/kuber-pg)\")"
+            )
+        })
+    }
+
+    /// `url` with its database replaced by `database` (and its query string dropped).
+    fn with_database(url: &str, database: &str) -> String {
+        let url = url.split('?').next().unwrap();
+        let authority = url.find("://").expect("a URL") + 3;
+        let base = match url[authority..].find('/') {
+            Some(slash) => &url[..authority + slash],
+            None => url,
+        };
+        format!("{base}/{database}")
+    }
+
+    /// `postgres://user:password@host:port/db` in the Java seed's JDBC form.
+    fn as_jdbc(url: &str) -> String {
+        let rest = url.split_once("://").unwrap().1;
+        let (credentials, address) = rest.split_once('@').unwrap();
+        let (user, password) = credentials.split_once(':').unwrap();
+        format!("jdbc:postgresql://{address}?user={user}&password={password}")
+    }
+
+    fn put(region: &str, key: &str, kind: ValueKind, payload: &[u8]) -> Change {
+        Change::Put {
+            region: region.into(),
+            entry: StoredEntry {
+                key: Bytes::copy_from_slice(key.as_bytes()),
+                kind,
+                payload: Bytes::copy_from_slice(payload),
+                expires_at_ms: None,
+                version: 1,
+                updated_at_ms: 2,
+            },
+        }
+    }
+
+    #[test]
+    fn jdbc_urls_are_converted() {
+        let url = "jdbc:postgresql://db.example:5433/kuber?user=cache&password=p%40ss%3Aword";
+        assert_eq!(
+            to_sqlx_url(url).unwrap(),
+            "postgresql://db.example:5433/kuber?user=cache&password=p%40ss%3Aword"
+        );
+        let options: PgConnectOptions = to_sqlx_url(url).unwrap().parse().unwrap();
+        assert_eq!(options.get_host(), "db.example");
+        assert_eq!(options.get_port(), 5433);
+        assert_eq!(options.get_database(), Some("kuber"));
+        assert_eq!(options.get_username(), "cache");
+        // The password is decoded (no getter; the debug form shows it).
+        assert!(format!("{options:?}").contains("\"p@ss:word\""));
+        for plain in ["postgres://u:p@h:1/d", "postgresql://u:p@h:1/d"] {
+            assert_eq!(to_sqlx_url(plain), Some(plain));
+        }
+        assert_eq!(to_sqlx_url("mysql://u:p@h/d"), None);
+        assert_eq!(to_sqlx_url("jdbc:mysql://h/d?user=u"), None);
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_server_fails_fast_without_the_password() {
+        // A port nobody listens on: bind one, then close it.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let started = Instant::now();
+        let err =
+            PostgresStore::connect(&format!("postgres://kuber:s3cret@127.0.0.1:{port}/kuber"))
+                .await
+                .err()
+                .expect("connect must fail");
+        assert!(
+            started.elapsed() < Duration::from_secs(6),
+            "took {:?}",
+            started.elapsed()
+        );
+        let message = err.to_string();
+        assert!(matches!(err, PersistenceError::Config(_)), "{err:?}");
+        assert!(
+            message.starts_with(&format!(
+                "kuber.persistence.postgresql.url (kuber@127.0.0.1:{port}/kuber): cannot connect:"
+            )),
+            "{message}"
+        );
+        assert!(!message.contains("s3cret"), "{message}");
+        let err = PostgresStore::connect("mysql://x").await.err().unwrap();
+        assert!(
+            err.to_string()
+                .starts_with("kuber.persistence.postgresql.url is not"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn conformance() {
+        let server = server_url();
+        let mut admin = PgConnection::connect(&server)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to KUBER_TEST_POSTGRES_URL: {e}"));
+        let database = format!("kuber_test_{:016x}", rand::random::<u64>());
+        sqlx::raw_sql(&format!("CREATE DATABASE {database}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        let url = with_database(&server, &database);
+        let outcome = AssertUnwindSafe(run_against(url)).catch_unwind().await;
+        // The store's pool may still hold connections: FORCE closes them.
+        sqlx::raw_sql(&format!("DROP DATABASE {database} WITH (FORCE)"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        if let Err(panic) = outcome {
+            std::panic::resume_unwind(panic);
+        }
+    }
+
+    async fn run_against(url: String) {
+        // The reopened handle connects with the Java seed's JDBC form of the same URL.
+        let opened = AtomicUsize::new(0);
+        conformance::run(|| {
+            let url = match opened.fetch_add(1, Ordering::Relaxed) {
+                0 => url.clone(),
+                _ => as_jdbc(&url),
+            };
+            async move {
+                Arc::new(PostgresStore::connect(&url).await.unwrap()) as Arc<dyn PersistenceStore>
+            }
+        })
+        .await;
+        assert_eq!(opened.load(Ordering::Relaxed), 2);
+
+        let store = PostgresStore::connect(&url).await.unwrap();
+
+        // A row of an unknown kind is reported and the stream goes on.
+        store
+            .apply(&[
+                put("bad", "good1", ValueKind::String, b"\x01one"),
+                put("bad", "good2", ValueKind::String, b"\x01two"),
+            ])
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO kuber_entries (region, key, kind, payload, version, updated_at_ms) \
+             VALUES ('bad', 'bad'::bytea, 'bogus', '\\x01'::bytea, 1, 1)",
+        )
+        .execute(&store.pool)
+        .await
+        .unwrap();
+        let items: Vec<_> = store.load("bad").collect().await;
+        assert_eq!(items.len(), 3);
+        assert_eq!(items.iter().filter(|i| i.is_ok()).count(), 2);
+        let errors: Vec<String> = items
+            .iter()
+            .filter_map(|i| i.as_ref().err())
+            .map(|e| e.to_string())
+            .collect();
+        assert_eq!(
+            errors,
+            vec!["corrupt record in region 'bad' (key \"bad\"): unknown kind 'bogus'".to_string()]
+        );
+
+        // JSON: exact text back, a JSONB copy to query; a document JSONB cannot hold is kept.
+        let doc = br#"{"z":1,"name":"Ann","name2":"x"}"#;
+        let nul = br#"{"s":"a\u0000b"}"#;
+        store
+            .apply(&[
+                put("json", "doc", ValueKind::Json, doc),
+                put("json", "nul", ValueKind::Json, nul),
+            ])
+            .await
+            .unwrap();
+        let name: String = sqlx::query_scalar(
+            "SELECT doc->>'name' FROM kuber_entries WHERE region = 'json' AND key = 'doc'::bytea",
+        )
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+        assert_eq!(name, "Ann");
+        assert_eq!(
+            &store.get("json", b"doc").await.unwrap().unwrap().payload[..],
+            &doc[..]
+        );
+        assert_eq!(
+            &store.get("json", b"nul").await.unwrap().unwrap().payload[..],
+            &nul[..]
+        );
+
+        // Not a test of speed (timing varies with the machine): a number for the report.
+        let changes: Vec<Change> = (0..10_000)
+            .map(|i| {
+                put(
+                    "bench",
+                    &format!("key:{i}"),
+                    ValueKind::String,
+                    format!("\x01value {i}").as_bytes(),
+                )
+            })
+            .collect();
+        let started = Instant::now();
+        store.apply(&changes).await.unwrap();
+        let took = started.elapsed();
+        eprintln!(
+            "postgresql: 10,000 puts in one apply took {took:?} ({:.0} puts/s)",
+            10_000.0 / took.as_secs_f64()
+        );
+        assert_eq!(store.count(Some("bench")).await.unwrap(), 10_000);
     }
 }

@@ -250,6 +250,11 @@ fn collect_changes(store: &Store, segments: &[Segment], version: u64) -> Vec<Cha
                         let ks = region.as_ref().map(|r| r.lock());
                         for key in chunk {
                             let live = ks.as_ref().and_then(|ks| ks.live_entry(key, now));
+                            if live.is_none() && ks.as_ref().is_some_and(|ks| ks.is_on_disk(key)) {
+                                // Evicted from memory, not deleted: the backend keeps it (any
+                                // unflushed value was queued as a snapshot at eviction).
+                                continue;
+                            }
                             changes.push(match live {
                                 Some(entry) => Change::Put {
                                     region: name.clone(),

@@ -150,6 +150,14 @@ pub struct Keyspace {
     woken: hashbrown::HashMap<Bytes, u64>,
     /// WATCH registrations.
     watches: Watches,
+    /// Keys whose values were evicted to the persistence backend: they still exist, and a command
+    /// naming one reads it back first (see `cmd::fault_in`).
+    on_disk: hashbrown::HashSet<Bytes>,
+    /// `on_disk.len()`, readable without the lock.
+    on_disk_count: Arc<std::sync::atomic::AtomicUsize>,
+    /// With a durable backend, eviction drops only the value from memory: the key moves to
+    /// `on_disk` (set before recovery, when no journal is attached yet).
+    evict_to_disk: bool,
 }
 
 /// WATCHing transactions per key: each flag is set when the key changes. A separate struct so that
@@ -206,6 +214,9 @@ impl Keyspace {
             waiters: hashbrown::HashMap::new(),
             woken: hashbrown::HashMap::new(),
             watches: Watches::default(),
+            on_disk: hashbrown::HashSet::new(),
+            on_disk_count: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+            evict_to_disk: false,
         }
     }
 
@@ -232,7 +243,7 @@ impl Keyspace {
     /// Changes the entry limit (0 = none); evicts at once if the keyspace is over it.
     pub fn set_max_entries(&mut self, max_entries: u64) {
         self.max_entries = max_entries;
-        self.enforce_max_entries();
+        self.enforce_max_entries(None);
     }
 
     fn hash(&self, key: &[u8]) -> u64 {
@@ -317,6 +328,84 @@ impl Keyspace {
     /// Sends this keyspace's changes to `journal` under the region name `region`.
     pub fn set_journal(&mut self, region: Arc<str>, journal: Arc<Journal>) {
         self.books.journal = Some((region, journal));
+    }
+
+    /// Makes eviction keep evicted values in the persistence backend (see `on_disk`).
+    pub fn set_evict_to_disk(&mut self, on: bool) {
+        self.evict_to_disk = on;
+    }
+
+    /// Removes `key`'s value from memory, keeping the key as on disk. If the key's latest value
+    /// has not been flushed yet, a snapshot of it is queued, so that it reaches the backend even
+    /// though memory no longer holds it.
+    fn evict_value_to_disk(&mut self, key: Bytes) -> Option<usize> {
+        let hash = self.hash(&key);
+        let idx = self.slot_index(hash);
+        let entry = match self.slots[idx].find_entry(hash, |e| e.key == key) {
+            Ok(occupied) => occupied.remove().0,
+            Err(_) => return None,
+        };
+        self.books.forget(&entry);
+        if let Some((region, journal)) = &self.books.journal
+            && journal.is_pending(region, &key)
+        {
+            let stored = crate::persistence::encoding::to_stored(
+                &entry,
+                journal.current_seq(),
+                entry.last_access,
+            );
+            journal.push_op(Change::Put {
+                region: region.clone(),
+                entry: stored,
+            });
+        }
+        self.stats.evicted += 1;
+        self.on_disk.insert(key.clone());
+        self.on_disk_count
+            .store(self.on_disk.len(), Ordering::Relaxed);
+        self.books.event("evicted", &key);
+        Some(entry.memory_bytes())
+    }
+
+    fn forget_on_disk(&mut self, key: &[u8]) {
+        if !self.on_disk.is_empty() && self.on_disk.remove(key) {
+            self.on_disk_count
+                .store(self.on_disk.len(), Ordering::Relaxed);
+        }
+    }
+
+    /// True when `key`'s value lives only in the persistence backend.
+    pub fn is_on_disk(&self, key: &[u8]) -> bool {
+        !self.on_disk.is_empty() && self.on_disk.contains(key)
+    }
+
+    /// Keys whose values live only in the persistence backend.
+    pub fn on_disk_len(&self) -> usize {
+        self.on_disk.len()
+    }
+
+    /// The shared count of on-disk keys, for checks without the lock.
+    pub fn on_disk_counter(&self) -> Arc<std::sync::atomic::AtomicUsize> {
+        self.on_disk_count.clone()
+    }
+
+    /// Puts a value read back from the backend into memory, if `key` is still on disk (a command
+    /// may have written or deleted it while it was being read). Counted as a miss. Not a change:
+    /// the backend already holds it.
+    pub fn restore_from_disk(&mut self, key: &[u8], value: Option<(Value, Option<u64>)>, now: u64) {
+        if !self.is_on_disk(key) {
+            return;
+        }
+        self.forget_on_disk(key);
+        self.stats.misses += 1;
+        let Some((value, expires_at)) = value else {
+            return;
+        };
+        let journal = self.books.journal.take();
+        let sets = self.stats.sets;
+        self.set(key, value, expires_at, now);
+        self.stats.sets = sets;
+        self.books.journal = journal;
     }
 
     /// Stops sending changes to the journal (a dropped region).
@@ -506,8 +595,11 @@ impl Keyspace {
         self.books.event("set", key);
         self.books.account(new_size as i64 - old_size as i64);
         if old_size == 0 {
+            self.forget_on_disk(key);
             self.grow_if_needed();
-            self.enforce_max_entries();
+            // The key just written is never the one evicted to make room for it (Redis evicts
+            // before running the command, so it cannot pick it either).
+            self.enforce_max_entries(Some(key));
         }
         old_value
     }
@@ -605,6 +697,8 @@ impl Keyspace {
         self.books.expiries.clear();
         self.books.json.clear_entries();
         self.books.account(-freed);
+        self.on_disk.clear();
+        self.on_disk_count.store(0, Ordering::Relaxed);
         if let Some((region, journal)) = &self.books.journal {
             journal.push_op(Change::PurgeRegion(region.clone()));
         }
@@ -629,9 +723,9 @@ impl Keyspace {
         }
     }
 
-    fn enforce_max_entries(&mut self) {
+    fn enforce_max_entries(&mut self, spare: Option<&[u8]>) {
         while self.max_entries > 0 && self.books.len as u64 > self.max_entries {
-            if self.evict_one().is_none() {
+            if self.evict_sparing(spare).is_none() {
                 break;
             }
         }
@@ -639,6 +733,11 @@ impl Keyspace {
 
     /// Evicts the least recently used of a few sampled keys. Returns the bytes freed.
     pub fn evict_one(&mut self) -> Option<usize> {
+        self.evict_sparing(None)
+    }
+
+    /// [`Keyspace::evict_one`], never choosing `spare`.
+    fn evict_sparing(&mut self, spare: Option<&[u8]>) -> Option<usize> {
         if self.books.len == 0 {
             return None;
         }
@@ -654,6 +753,9 @@ impl Keyspace {
             }
             let pick = rng.random_range(0..table.len());
             if let Some(entry) = table.iter().nth(pick) {
+                if spare == Some(&entry.key[..]) {
+                    continue;
+                }
                 samples += 1;
                 if victim
                     .as_ref()
@@ -664,6 +766,9 @@ impl Keyspace {
             }
         }
         let (_, key) = victim?;
+        if self.evict_to_disk {
+            return self.evict_value_to_disk(key);
+        }
         let entry = self.take(&key)?;
         self.stats.evicted += 1;
         self.touch(&key);

@@ -68,6 +68,8 @@ pub struct Store {
     events_enabled: Arc<std::sync::atomic::AtomicBool>,
     /// The persistence journal, once attached (after recovery); regions report changes to it.
     journal: std::sync::OnceLock<Arc<Journal>>,
+    /// Set when a durable backend holds every value: eviction then drops values, not keys.
+    evict_to_disk: std::sync::atomic::AtomicBool,
 }
 
 /// True when `name` is a valid region name.
@@ -88,6 +90,7 @@ impl Store {
             limits,
             events_enabled: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             journal: std::sync::OnceLock::new(),
+            evict_to_disk: std::sync::atomic::AtomicBool::new(false),
         };
         store
             .get_or_create(DEFAULT_REGION)
@@ -168,8 +171,20 @@ impl Store {
         Ok(region)
     }
 
+    /// Makes eviction keep evicted values in the backend, in every region now and later. Called
+    /// before recovery when a durable backend is configured.
+    pub fn enable_evict_to_disk(&self) {
+        self.evict_to_disk.store(true, Ordering::Relaxed);
+        for region in self.regions() {
+            region.lock().set_evict_to_disk(true);
+        }
+    }
+
     /// Connects a new region to the journal and queues its settings for the backend.
     fn journal_new_region(&self, region: &Arc<Region>) {
+        if self.evict_to_disk.load(Ordering::Relaxed) {
+            region.lock().set_evict_to_disk(true);
+        }
         if let Some(journal) = self.journal.get() {
             region.attach_journal(journal.clone());
             journal.push_op(Change::SaveRegion(region.stored()));
@@ -212,6 +227,9 @@ impl Store {
             self.global_memory.clone(),
             self.events_enabled.clone(),
         ));
+        region
+            .lock()
+            .set_evict_to_disk(self.evict_to_disk.load(Ordering::Relaxed));
         regions.insert(name.to_string(), region.clone());
         Ok(region)
     }

@@ -30,6 +30,7 @@ pub struct Region {
     watch_count: Arc<std::sync::atomic::AtomicUsize>,
     /// True once changes go to a persistence journal (read without the lock by the dispatcher).
     journaled: AtomicBool,
+    on_disk_count: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Region {
@@ -43,6 +44,7 @@ impl Region {
         let mut keyspace = Keyspace::new(global_memory, settings.max_entries);
         keyspace.set_event_switch(events);
         let watch_count = keyspace.watch_counter();
+        let on_disk_count = keyspace.on_disk_counter();
         Self {
             name,
             description: Mutex::new(settings.description),
@@ -53,6 +55,7 @@ impl Region {
             keyspace: Mutex::new(keyspace),
             watch_count,
             journaled: AtomicBool::new(false),
+            on_disk_count,
         }
     }
 
@@ -72,6 +75,11 @@ impl Region {
         self.lock()
             .set_journal(Arc::from(self.name.as_str()), journal);
         self.journaled.store(true, Ordering::Release);
+    }
+
+    /// True when some key's value lives only in the persistence backend (read without the lock).
+    pub fn has_on_disk(&self) -> bool {
+        self.on_disk_count.load(Ordering::Relaxed) > 0
     }
 
     /// True when this region's changes go to a persistence journal.
