@@ -114,18 +114,21 @@ impl MongoStore {
             )))
         };
         let db = client.database(database);
-        db.run_command(doc! { "ping": 1 })
-            .await
-            .map_err(unreachable)?;
         let admin = client.database("admin");
-        let hello = admin
-            .run_command(doc! { "hello": 1 })
-            .await
-            .map_err(unreachable)?;
-        let build_info = admin
-            .run_command(doc! { "buildInfo": 1 })
-            .await
-            .map_err(unreachable)?;
+        let probe = async {
+            db.run_command(doc! { "ping": 1 }).await?;
+            let hello = admin.run_command(doc! { "hello": 1 }).await?;
+            let build_info = admin.run_command(doc! { "buildInfo": 1 }).await?;
+            Ok::<_, mongodb::error::Error>((hello, build_info))
+        };
+        let (hello, build_info) = match probe.await {
+            Ok(answers) => answers,
+            Err(e) => {
+                // Stop the client's monitors now rather than when the runtime winds down.
+                client.shutdown().immediate(true).await;
+                return Err(unreachable(e));
+            }
+        };
         // Transactions need a replica set or mongos and sessions. FerretDB answers `hello` like a
         // replica set member when started with --repl-set-name but has no transactions.
         let replicated = hello.get_str("setName").is_ok() || hello.get_str("msg") == Ok("isdbgrid");
@@ -903,6 +906,7 @@ mod tests {
             .await
             .expect("connect to drop the test database");
         store.db.drop().await.expect("drop the test database");
+        store.client.clone().shutdown().await;
         if let Err(panic) = outcome {
             std::panic::resume_unwind(panic);
         }
