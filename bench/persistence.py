@@ -95,7 +95,8 @@ class Server:
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
-            self.proc.wait(120)
+            # The final flush of a write-behind run can take minutes on a slow backend (FerretDB).
+            self.proc.wait(1800)
 
 
 def kuber(binary: Path, data: Path, backend: str, mode: str, urls: dict[str, str]) -> Server:
@@ -205,8 +206,8 @@ def main() -> None:
                 s = kuber(binary, Path(d), backend, mode, fresh_urls())
                 s.start()
                 results[(backend, mode)] = set_throughput(s, args.requests, args.clients)
+                print(f"kuber {backend} {mode}: {results[(backend, mode)]:,.0f} SET/s", flush=True)
                 s.stop()
-            print(f"kuber {backend} {mode}: {results[(backend, mode)]:,.0f} SET/s", flush=True)
 
     recovery: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as d:
