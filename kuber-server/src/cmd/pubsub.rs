@@ -254,6 +254,9 @@ mod tests {
 }
 
 #[cfg(test)]
+mod notify_tests;
+
+#[cfg(test)]
 mod keyspace_event_tests {
     use bytes::BytesMut;
     use kuber_protocol::encode;
