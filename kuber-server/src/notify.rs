@@ -135,10 +135,11 @@ pub struct KeyEvent {
     pub kuber: bool,
 }
 
-/// Appends the events `mask` asks for. `kuber_name` is the `__kuber__` event the change stands for
-/// (`None`: derive it from the Redis event — a data-type change is a `set`, a `del` a `del`); a
-/// derived one is skipped when the keyspace already recorded that `__kuber__` event for the key
-/// in this command (SET's store records `set` itself).
+/// Appends the events `mask` asks for: the Redis event when its class is enabled, and its
+/// `__kuber__` counterpart while `__kuber__` is listened to — a data-type change is a `set`, a `del`
+/// or a RENAME's source (`rename_from`) a `del` — unless the keyspace already recorded that
+/// `__kuber__` event for the key in this command (a stored value records `set` itself, a command's
+/// delete `del`).
 pub(crate) fn record(
     events: &mut Vec<KeyEvent>,
     mask: u32,
@@ -151,7 +152,7 @@ pub(crate) fn record(
         None
     } else if class & DATA != 0 {
         Some("set")
-    } else if class == GENERIC && name == "del" {
+    } else if class == GENERIC && matches!(name, "del" | "rename_from") {
         Some("del")
     } else {
         None

@@ -241,6 +241,8 @@ async fn kuber_events_report_changes_in_place() {
     writer.run("HSET h f v").await;
     writer.run("SREM nothing x").await;
     writer.run("LPOP l 2").await;
+    writer.run("RENAME h g").await;
+    writer.run("EXPIRE g 100").await;
     assert_eq!(
         received(&mut listener),
         [
@@ -249,6 +251,8 @@ async fn kuber_events_report_changes_in_place() {
             "__kuber__:default:set h",
             "__kuber__:default:set l",
             "__kuber__:default:del l",
+            "__kuber__:default:set g",
+            "__kuber__:default:del h",
         ]
     );
 }
