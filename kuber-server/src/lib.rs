@@ -10,6 +10,7 @@ pub mod connection;
 pub mod http;
 pub mod json;
 pub mod metrics;
+pub mod notify;
 pub mod persistence;
 pub mod pubsub;
 pub mod query;

@@ -64,6 +64,8 @@ pub struct PubSub {
     limit_bytes: AtomicUsize,
     /// Subscriptions whose name starts with the keyspace-event prefix.
     keyspace_listeners: AtomicUsize,
+    /// All channel and pattern subscriptions.
+    subscriptions: AtomicUsize,
 }
 
 /// Channels of keyspace events start with this: `__kuber__:<region>:<event>`.
@@ -77,6 +79,7 @@ impl PubSub {
             patterns: RwLock::default(),
             limit_bytes: AtomicUsize::new(limit_bytes),
             keyspace_listeners: AtomicUsize::new(0),
+            subscriptions: AtomicUsize::new(0),
         }
     }
 
@@ -93,15 +96,23 @@ impl PubSub {
             .or_default()
             .insert(subscriber.handle.id, subscriber.clone())
             .is_none();
-        if added && name.starts_with(KEYSPACE_PREFIX) {
-            self.keyspace_listeners.fetch_add(1, Ordering::Relaxed);
+        if added {
+            self.subscriptions.fetch_add(1, Ordering::Relaxed);
+            if name.starts_with(KEYSPACE_PREFIX) {
+                self.keyspace_listeners.fetch_add(1, Ordering::Relaxed);
+            }
         }
         added
     }
 
-    /// True while some subscription asks for keyspace events.
+    /// True while some subscription asks for `__kuber__` keyspace events.
     pub fn wants_keyspace_events(&self) -> bool {
         self.keyspace_listeners.load(Ordering::Relaxed) > 0
+    }
+
+    /// True while any client subscribes to any channel or pattern.
+    pub fn has_subscriptions(&self) -> bool {
+        self.subscriptions.load(Ordering::Relaxed) > 0
     }
 
     /// Removes one subscription. Returns false if there was none.
@@ -119,8 +130,11 @@ impl PubSub {
         if subs.is_empty() {
             map.remove(name);
         }
-        if removed && name.starts_with(KEYSPACE_PREFIX) {
-            self.keyspace_listeners.fetch_sub(1, Ordering::Relaxed);
+        if removed {
+            self.subscriptions.fetch_sub(1, Ordering::Relaxed);
+            if name.starts_with(KEYSPACE_PREFIX) {
+                self.keyspace_listeners.fetch_sub(1, Ordering::Relaxed);
+            }
         }
         removed
     }
@@ -180,15 +194,6 @@ impl PubSub {
     /// Number of distinct patterns subscribed.
     pub fn numpat(&self) -> usize {
         self.patterns.read().len()
-    }
-
-    /// Publishes recorded keyspace events of `region` on `__kuber__:<region>:<event>` with the key
-    /// as the message.
-    pub fn publish_keyspace_events(&self, region: &str, events: Vec<(&'static str, Bytes)>) {
-        for (event, key) in events {
-            let channel = format!("__kuber__:{region}:{event}");
-            self.publish(channel.as_bytes(), &key);
-        }
     }
 
     /// Changes the per-subscriber output limit.

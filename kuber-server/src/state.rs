@@ -2,13 +2,14 @@
 //! server statistics and the shutdown signal.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use tokio::sync::watch;
 
 use crate::auth::Authenticator;
 use crate::config::Config;
+use crate::notify;
 use crate::session::ClientRegistry;
 use crate::store::Store;
 
@@ -27,6 +28,8 @@ pub struct LiveSettings {
     pub idle_timeout_secs: AtomicU64,
     /// Largest bulk string accepted.
     pub proto_max_bulk_len: AtomicU64,
+    /// `notify-keyspace-events` as flags (`crate::notify`); 0 = off, Redis's default.
+    pub notify_keyspace_events: AtomicU32,
 }
 
 /// Counters for `INFO stats`.
@@ -89,6 +92,7 @@ impl ServerState {
             max_clients: AtomicUsize::new(server.max_clients),
             idle_timeout_secs: AtomicU64::new(server.idle_timeout_seconds),
             proto_max_bulk_len: AtomicU64::new(server.proto_max_bulk_len),
+            notify_keyspace_events: AtomicU32::new(0),
         };
         let started_ms = store.now();
         let pubsub = crate::pubsub::PubSub::new(server.pubsub_output_limit_bytes as usize);
@@ -137,21 +141,34 @@ impl ServerState {
         *self.shutdown.borrow()
     }
 
-    /// Keeps the store's event recording in step with the keyspace-event subscriptions.
+    /// Keeps the store's event recording in step with `notify-keyspace-events` and the
+    /// subscriptions: Redis classes are recorded while they are enabled (with `K` or `E`, without
+    /// which Redis publishes nothing) and someone subscribes to anything — an event nobody can
+    /// receive need not be recorded — and `__kuber__` events while someone subscribes to those.
+    /// Called after every change of either.
     pub fn refresh_keyspace_events(&self) {
-        self.store
-            .set_keyspace_events(self.pubsub.wants_keyspace_events());
+        let flags = self.live.notify_keyspace_events.load(Ordering::Relaxed);
+        let mut mask = 0;
+        if flags & (notify::KEYSPACE | notify::KEYEVENT) != 0 && self.pubsub.has_subscriptions() {
+            mask |= flags & !(notify::KEYSPACE | notify::KEYEVENT);
+        }
+        if self.pubsub.wants_keyspace_events() {
+            mask |= notify::KUBER;
+        }
+        self.store.set_keyspace_events(mask);
     }
 
-    /// Publishes the keyspace events recorded in every region (after active expiry).
+    /// Publishes the keyspace events recorded in every region (after each command and after
+    /// active expiry).
     pub fn publish_all_keyspace_events(&self) {
         if !self.store.keyspace_events() {
             return;
         }
+        let flags = self.live.notify_keyspace_events.load(Ordering::Relaxed);
         for region in self.store.regions() {
             let events = region.lock().take_events();
             if !events.is_empty() {
-                self.pubsub.publish_keyspace_events(region.name(), events);
+                notify::publish(&self.pubsub, region.name(), flags, events);
             }
         }
     }

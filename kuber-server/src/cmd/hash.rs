@@ -10,6 +10,7 @@ use super::args::{format_f64, int, is};
 use super::reply::{self, err};
 use super::table::Handler::Sync;
 use super::table::{CommandSpec, DENY_OOM, FAST, KEY1, READONLY, WRITE};
+use crate::notify;
 use crate::store::glob::glob_match;
 use crate::store::value::parse_i64;
 use crate::store::{Keyspace, Value, element_cost};
@@ -249,9 +250,11 @@ impl Edit {
 /// Runs `f` on the hash at `key`, starting from an empty one when the key is missing. `f` must
 /// fail only before it changes anything. A new hash is stored with the region's default TTL (only
 /// if `f` left fields in it); a hash `f` empties is deleted, as Redis deletes empty collections.
+/// When `f` wrote, the keyspace event `event` is notified (and `del` for a deleted hash).
 fn modify<R>(
     ctx: &Ctx<'_>,
     key: &[u8],
+    event: &'static str,
     f: impl FnOnce(&mut Fields, &mut Edit) -> Result<R, Frame>,
 ) -> Result<R, Frame> {
     let expiry = default_expiry(ctx);
@@ -270,13 +273,18 @@ fn modify<R>(
             let out = f(&mut h, &mut edit)?;
             if !h.is_empty() {
                 ks.set(key, Value::Hash(h), expiry, ctx.now);
+                ks.notify(notify::HASH, event, key);
             }
             return Ok(out);
         }
     };
     ks.adjust_memory(edit.bytes);
+    if edit.wrote {
+        ks.notify(notify::HASH, event, key);
+    }
     if emptied {
         ks.take(key);
+        ks.notify(notify::GENERIC, "del", key);
     } else if edit.wrote {
         ks.record_write();
     }
@@ -287,7 +295,7 @@ fn set_pairs(ctx: &Ctx<'_>, args: &[Bytes], name: &str) -> Result<i64, Frame> {
     if !args.len().is_multiple_of(2) {
         return Err(reply::wrong_arity(name));
     }
-    modify(ctx, &args[1], |h, edit| {
+    modify(ctx, &args[1], "hset", |h, edit| {
         let mut added = 0;
         for pair in args[2..].chunks(2) {
             added += i64::from(edit.insert(h, &pair[0], &pair[1]));
@@ -305,7 +313,7 @@ pub(super) fn hmset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
 }
 
 pub(super) fn hsetnx(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
-    unwrap(modify(ctx, &args[1], |h, edit| {
+    unwrap(modify(ctx, &args[1], "hset", |h, edit| {
         Ok(Frame::Integer(if h.contains_key(&args[2][..]) {
             0
         } else {
@@ -315,7 +323,7 @@ pub(super) fn hsetnx(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
 }
 
 pub(super) fn hdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
-    unwrap(modify(ctx, &args[1], |h, edit| {
+    unwrap(modify(ctx, &args[1], "hdel", |h, edit| {
         Ok(Frame::Integer(
             args[2..]
                 .iter()
@@ -408,7 +416,7 @@ pub(super) fn hincrby(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         Ok(d) => d,
         Err(e) => return e,
     };
-    unwrap(modify(ctx, &args[1], |h, edit| {
+    unwrap(modify(ctx, &args[1], "hincrby", |h, edit| {
         let current = match h.get(&args[2][..]) {
             Some(v) => parse_i64(v).ok_or(err(reply::HASH_NOT_INTEGER))?,
             None => 0,
@@ -425,7 +433,7 @@ pub(super) fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         Some(_) => return err(reply::HASH_INCR_NAN_OR_INF),
         None => return err(reply::NOT_FLOAT),
     };
-    unwrap(modify(ctx, &args[1], |h, edit| {
+    unwrap(modify(ctx, &args[1], "hincrbyfloat", |h, edit| {
         let current = match h.get(&args[2][..]) {
             Some(v) => parse_ld(v).ok_or(err(reply::HASH_NOT_FLOAT))?,
             None => 0.0,

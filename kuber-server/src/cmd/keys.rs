@@ -7,14 +7,18 @@ use kuber_protocol::Frame;
 use super::Ctx;
 use super::args::{int, is, text};
 use super::reply::{self, err};
+use crate::notify::GENERIC;
 use crate::store::{ScanFilter, Value};
 
 pub(super) fn del(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     let mut ks = ctx.session.region.lock();
-    let removed = args[1..]
-        .iter()
-        .filter(|key| ks.remove(key, ctx.now).is_some())
-        .count();
+    let mut removed = 0;
+    for key in &args[1..] {
+        if ks.remove(key, ctx.now).is_some() {
+            ks.notify(GENERIC, "del", key);
+            removed += 1;
+        }
+    }
     Frame::Integer(removed as i64)
 }
 
@@ -98,8 +102,10 @@ pub(super) fn expire(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     if at <= ctx.now as i64 {
         // A time in the past deletes the key.
         ks.remove(&args[1], ctx.now);
+        ks.notify(GENERIC, "del", &args[1]);
     } else {
         ks.set_expiry(&args[1], Some(new), ctx.now);
+        ks.notify(GENERIC, "expire", &args[1]);
     }
     Frame::Integer(1)
 }
@@ -131,6 +137,7 @@ pub(super) fn persist(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     match ks.peek(&args[1], ctx.now) {
         Some(entry) if entry.expires_at.is_some() => {
             ks.set_expiry(&args[1], None, ctx.now);
+            ks.notify(GENERIC, "persist", &args[1]);
             Frame::Integer(1)
         }
         _ => Frame::Integer(0),
@@ -205,7 +212,10 @@ pub(super) fn rename(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     ks.remove(dst, ctx.now);
     entry.key = Bytes::copy_from_slice(dst);
     let is_list = matches!(entry.value, Value::List(_));
+    // Redis deletes an existing destination and adds the key anew, so `new` is always reported.
     ks.put_entry(entry, ctx.now);
+    ks.notify(GENERIC, "rename_from", src);
+    ks.notify(GENERIC, "rename_to", dst);
     if is_list {
         // A list moved into place serves clients blocked on the new name (BLPOP …).
         ks.signal_ready(dst);
@@ -274,7 +284,12 @@ pub(super) fn copy(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         return Frame::Integer(0);
     }
     let is_list = matches!(entry.value, Value::List(_));
+    if replace {
+        // Redis deletes the old destination and adds the copy anew (a `new` event), silently.
+        ks.take(&args[2]);
+    }
     ks.set(&args[2], entry.value, entry.expires_at, ctx.now);
+    ks.notify(GENERIC, "copy_to", &args[2]);
     if is_list {
         ks.signal_ready(&args[2]);
     }
@@ -314,7 +329,11 @@ pub(super) fn move_key(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     }
     target_ks.set(&args[1], entry.value, entry.expires_at, ctx.now);
     drop(target_ks);
-    source.lock().remove(&args[1], ctx.now);
+    let mut source_ks = source.lock();
+    source_ks.remove(&args[1], ctx.now);
+    source_ks.notify(GENERIC, "move_from", &args[1]);
+    drop(source_ks);
+    target.lock().notify(GENERIC, "move_to", &args[1]);
     Frame::Integer(1)
 }
 

@@ -16,6 +16,7 @@ use super::args::{int, is};
 use super::reply::{self, err};
 use super::table::Handler::{Blocking as Block, Sync};
 use super::table::{CommandSpec, DENY_OOM, FAST, KEY1, KEY12, NOKEYS, READONLY, WRITE};
+use crate::notify::{GENERIC, LIST};
 use crate::store::value::parse_i64;
 use crate::store::{Keyspace, Value, element_cost};
 
@@ -274,6 +275,31 @@ fn push_at(list: &mut VecDeque<Bytes>, end: End, value: Bytes) {
     }
 }
 
+/// The keyspace event of a push at `end`.
+fn push_event(end: End) -> &'static str {
+    match end {
+        End::Left => "lpush",
+        End::Right => "rpush",
+    }
+}
+
+/// The keyspace event of a pop at `end`.
+fn pop_event(end: End) -> &'static str {
+    match end {
+        End::Left => "lpop",
+        End::Right => "rpop",
+    }
+}
+
+/// Notifies a removal's `event` and, when it emptied the list (which [`after_removal`] deleted),
+/// `del`, in Redis's order.
+fn notify_removal(ks: &mut Keyspace, key: &[u8], event: &'static str, emptied: bool) {
+    ks.notify(LIST, event, key);
+    if emptied {
+        ks.notify(GENERIC, "del", key);
+    }
+}
+
 fn pop_at(list: &mut VecDeque<Bytes>, end: End) -> Option<Bytes> {
     match end {
         End::Left => list.pop_front(),
@@ -368,6 +394,7 @@ fn push(ctx: &mut Ctx<'_>, args: &[Bytes], end: End, only_existing: bool) -> Fra
             len
         }
     };
+    ks.notify(LIST, push_event(end), key);
     ks.signal_ready(key);
     Frame::Integer(len as i64)
 }
@@ -436,6 +463,7 @@ fn pop(ctx: &mut Ctx<'_>, args: &[Bytes], end: End, name: &str) -> Frame {
         }
     };
     after_removal(&mut ks, key, freed, emptied);
+    notify_removal(&mut ks, key, pop_event(end), emptied);
     reply
 }
 
@@ -602,6 +630,7 @@ fn lset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     };
     ks.adjust_memory(delta);
     ks.record_write();
+    ks.notify(LIST, "lset", &args[1]);
     Frame::ok()
 }
 
@@ -647,6 +676,7 @@ fn lrem(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
             removed as i64 * element_cost(element.len()) as i64,
             emptied,
         );
+        notify_removal(&mut ks, key, "lrem", emptied);
     }
     Frame::Integer(removed as i64)
 }
@@ -672,6 +702,7 @@ fn ltrim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         }
     };
     after_removal(&mut ks, key, freed, emptied);
+    notify_removal(&mut ks, key, "ltrim", emptied);
     Frame::ok()
 }
 
@@ -700,6 +731,7 @@ fn linsert(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     };
     ks.adjust_memory(added);
     ks.record_write();
+    ks.notify(LIST, "linsert", key);
     ks.signal_ready(key);
     Frame::Integer(len as i64)
 }
@@ -726,6 +758,8 @@ fn move_element(
         let value = pop_at(list, from).expect("checked above");
         push_at(list, to, value.clone());
         ks.record_write();
+        ks.notify(LIST, push_event(to), dst);
+        ks.notify(LIST, pop_event(from), src);
         ks.signal_ready(dst);
         return Ok(Some(value));
     }
@@ -750,6 +784,9 @@ fn move_element(
             );
         }
     }
+    // Redis reports the push before the pop (and the source's deletion).
+    ks.notify(LIST, push_event(to), dst);
+    notify_removal(ks, src, pop_event(from), emptied);
     ks.signal_ready(dst);
     Ok(Some(value))
 }

@@ -402,6 +402,9 @@ fn exec(state: &ServerState, session: &mut Session) -> Frame {
                 ) {
                     table::Blocking::Reply(reply) => {
                         after_write(state, &session.region, spec, args, &reply);
+                        if state.store.keyspace_events() {
+                            state.publish_all_keyspace_events();
+                        }
                         reply
                     }
                     // Redis answers a nil bulk for the moving commands, a nil array for the pops.
@@ -553,6 +556,10 @@ fn finish_blocking(
     reply: Frame,
 ) -> Frame {
     after_write(state, &session.region, spec, args, &reply);
+    if state.store.keyspace_events() {
+        // The pop's events go out before its reply, as for every other command.
+        state.publish_all_keyspace_events();
+    }
     reply
 }
 

@@ -38,9 +38,7 @@ fn subscribe_to(ctx: &mut Ctx<'_>, args: &[Bytes], pattern: bool) -> Frame {
         let kind = if pattern { "psubscribe" } else { "subscribe" };
         frames.push(confirmation(kind, Some(name), ctx.session.subscriptions()));
     }
-    ctx.state
-        .store
-        .set_keyspace_events(ctx.state.pubsub.wants_keyspace_events());
+    ctx.state.refresh_keyspace_events();
     confirm_all(ctx, frames)
 }
 
@@ -74,9 +72,7 @@ fn unsubscribe_from(ctx: &mut Ctx<'_>, args: &[Bytes], pattern: bool) -> Frame {
         }
         frames.push(confirmation(kind, Some(name), ctx.session.subscriptions()));
     }
-    ctx.state
-        .store
-        .set_keyspace_events(ctx.state.pubsub.wants_keyspace_events());
+    ctx.state.refresh_keyspace_events();
     confirm_all(ctx, frames)
 }
 
@@ -256,6 +252,9 @@ mod tests {
         assert!(slow.session.handle.is_killed());
     }
 }
+
+#[cfg(test)]
+mod notify_tests;
 
 #[cfg(test)]
 mod keyspace_event_tests {

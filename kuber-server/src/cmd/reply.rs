@@ -109,6 +109,13 @@ pub fn config_not_integer(name: &str) -> Frame {
     ))
 }
 
+/// CONFIG SET with a value the parameter rejects, with Redis's reason.
+pub fn config_invalid(name: &str, reason: &str) -> Frame {
+    Frame::error(format!(
+        "ERR CONFIG SET failed (possibly related to argument '{name}') - {reason}"
+    ))
+}
+
 /// CONFIG SET with a value out of range.
 pub fn config_out_of_range(name: &str, min: i64, max: i64) -> Frame {
     Frame::error(format!(

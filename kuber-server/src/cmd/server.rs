@@ -461,6 +461,12 @@ fn config_params(ctx: &Ctx<'_>) -> Vec<(&'static str, String)> {
             }
             .into(),
         ),
+        (
+            "notify-keyspace-events",
+            crate::notify::flags_to_string(
+                state.live.notify_keyspace_events.load(Ordering::Relaxed),
+            ),
+        ),
         ("databases", "16".into()),
         ("save", String::new()),
         ("appendonly", "no".into()),
@@ -504,6 +510,15 @@ pub(super) fn config(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
                 "timeout" => match number() {
                     Ok(n) => live.idle_timeout_secs.store(n as u64, Ordering::Relaxed),
                     Err(e) => return e,
+                },
+                "notify-keyspace-events" => match crate::notify::parse_flags(&pair[1]) {
+                    Some(flags) => {
+                        live.notify_keyspace_events.store(flags, Ordering::Relaxed);
+                        ctx.state.refresh_keyspace_events();
+                    }
+                    None => {
+                        return reply::config_invalid(&name, crate::notify::INVALID_FLAGS);
+                    }
                 },
                 "maxmemory" => match parse_memory(&pair[1]) {
                     Some(bytes) => ctx.state.store.set_max_memory(bytes),

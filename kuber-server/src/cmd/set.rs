@@ -17,6 +17,7 @@ use super::reply::{self, err};
 use super::table::{
     ALLKEYS, CommandSpec, DENY_OOM, FAST, Handler::Sync, KEY1, KEY12, OWN_WATCH, READONLY, WRITE,
 };
+use crate::notify;
 use crate::store::value::parse_i64;
 use crate::store::{Entry, Keyspace, Value, element_cost};
 
@@ -220,11 +221,13 @@ fn read(ks: &mut Keyspace, key: &[u8], now: u64, f: impl FnOnce(Option<&Set>) ->
 }
 
 /// Books an in-place change of `key`'s set: memory returned, and the key deleted if it was emptied
-/// (an empty collection is never stored).
-fn after_removal(ks: &mut Keyspace, key: &[u8], freed: usize, emptied: bool) {
+/// (an empty collection is never stored); notifies `event`, then `del` for a deleted set.
+fn after_removal(ks: &mut Keyspace, key: &[u8], freed: usize, emptied: bool, event: &'static str) {
     ks.adjust_memory(-(freed as i64));
+    ks.notify(notify::SET, event, key);
     if emptied {
         ks.take(key);
+        ks.notify(notify::GENERIC, "del", key);
     }
     ks.record_write();
 }
@@ -262,12 +265,14 @@ pub(super) fn sadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
             }
             let added = set.len() as i64;
             ks.set(key, Value::Set(set), expiry, ctx.now);
+            ks.notify(notify::SET, "sadd", key);
             return Frame::Integer(added);
         }
     }
     if added > 0 {
         ks.adjust_memory(grown as i64);
         ks.record_write();
+        ks.notify(notify::SET, "sadd", key);
     }
     Frame::Integer(added)
 }
@@ -290,7 +295,7 @@ pub(super) fn srem(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         }
     };
     if removed > 0 {
-        after_removal(&mut ks, key, freed, emptied);
+        after_removal(&mut ks, key, freed, emptied, "srem");
     }
     Frame::Integer(removed)
 }
@@ -386,7 +391,7 @@ pub(super) fn spop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         }
     };
     let freed = popped.iter().map(|m| element_cost(m.len())).sum();
-    after_removal(&mut ks, key, freed, emptied);
+    after_removal(&mut ks, key, freed, emptied, "spop");
     match count {
         Some(_) => Frame::Set(popped.into_iter().map(Frame::Bulk).collect()),
         None => popped.into_iter().next().map_or(Frame::Null, Frame::Bulk),
@@ -601,9 +606,17 @@ fn algebra_store(ctx: &mut Ctx<'_>, args: &[Bytes], op: Op) -> Frame {
     };
     let n = result.len() as i64;
     if result.is_empty() {
-        ks.remove(dst, ctx.now);
+        if ks.remove(dst, ctx.now).is_some() {
+            ks.notify(notify::GENERIC, "del", dst);
+        }
     } else {
         ks.set(dst, Value::Set(result), expiry, ctx.now);
+        let event = match op {
+            Op::Inter => "sinterstore",
+            Op::Union => "sunionstore",
+            Op::Diff => "sdiffstore",
+        };
+        ks.notify(notify::SET, event, dst);
     }
     Frame::Integer(n)
 }
@@ -689,7 +702,7 @@ pub(super) fn smove(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     };
     let emptied = src_set.is_empty();
     let cost = element_cost(moved.len());
-    after_removal(&mut ks, src, cost, emptied);
+    after_removal(&mut ks, src, cost, emptied, "srem");
     ks.touch(src);
     // The destination changes only if the member was not already in it (Redis touches it, for
     // WATCH, only then).
@@ -698,11 +711,13 @@ pub(super) fn smove(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
             if dst_set.insert(moved) {
                 ks.adjust_memory(cost as i64);
                 ks.touch(dst);
+                ks.notify(notify::SET, "sadd", dst);
             }
         }
         _ => {
             ks.set(dst, Value::Set(Set::from_iter([moved])), expiry, now);
             ks.touch(dst);
+            ks.notify(notify::SET, "sadd", dst);
         }
     }
     Frame::Integer(1)

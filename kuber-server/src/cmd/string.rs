@@ -8,6 +8,7 @@ use kuber_protocol::Frame;
 use super::Ctx;
 use super::args::{Expiry, expiry_at, float, format_f64, int, is, parse_f64};
 use super::reply::{self, err};
+use crate::notify::{GENERIC, STRING};
 use crate::store::value::parse_i64;
 use crate::store::{Keyspace, Value};
 
@@ -50,11 +51,20 @@ fn default_expiry(ctx: &Ctx<'_>) -> Option<u64> {
         .map(|ttl| ctx.now.saturating_add(ttl))
 }
 
-/// Stores a new value for an existing key keeping its TTL, or creates it with the region default.
-fn store_keep_ttl(ctx: &Ctx<'_>, ks: &mut Keyspace, key: &[u8], existed: bool, value: Bytes) {
+/// Stores a new value for an existing key keeping its TTL, or creates it with the region default;
+/// notifies `event` (the command's keyspace event: `append`, `incrby` …).
+fn store_keep_ttl(
+    ctx: &Ctx<'_>,
+    ks: &mut Keyspace,
+    key: &[u8],
+    existed: bool,
+    value: Bytes,
+    event: &'static str,
+) {
     if !existed || !ks.replace_value(key, Value::Str(value.clone()), ctx.now) {
         ks.set(key, Value::Str(value), default_expiry(ctx), ctx.now);
     }
+    ks.notify(STRING, event, key);
 }
 
 fn bulk_or_null(value: Option<Bytes>) -> Frame {
@@ -130,6 +140,10 @@ pub(super) fn set(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         expires_at,
         ctx.now,
     );
+    ks.notify(STRING, "set", key);
+    if matches!(expiry, Expiry::At(_)) {
+        ks.notify(GENERIC, "expire", key);
+    }
     if get {
         bulk_or_null(old.map(|(v, _)| v))
     } else {
@@ -149,6 +163,7 @@ pub(super) fn setnx(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         default,
         ctx.now,
     );
+    ks.notify(STRING, "set", &args[1]);
     Frame::Integer(1)
 }
 
@@ -164,6 +179,8 @@ fn set_with_ttl(ctx: &mut Ctx<'_>, args: &[Bytes], unit: &[u8], name: &str) -> F
         Some(at),
         ctx.now,
     );
+    ks.notify(STRING, "set", &args[1]);
+    ks.notify(GENERIC, "expire", &args[1]);
     Frame::ok()
 }
 
@@ -188,6 +205,7 @@ pub(super) fn getset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         default,
         ctx.now,
     );
+    ks.notify(STRING, "set", &args[1]);
     bulk_or_null(old.map(|(v, _)| v))
 }
 
@@ -196,6 +214,7 @@ pub(super) fn getdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     match read_str(&mut ks, &args[1], ctx.now) {
         Ok(Some(value)) => {
             ks.remove(&args[1], ctx.now);
+            ks.notify(GENERIC, "del", &args[1]);
             Frame::Bulk(value)
         }
         Ok(None) => Frame::Null,
@@ -229,11 +248,23 @@ pub(super) fn getex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         Err(e) => return e,
     };
     match expiry {
+        // A time already past deletes the key at once, as in Redis (which reports `del`).
+        Expiry::At(at) if at <= ctx.now => {
+            ks.remove(&args[1], ctx.now);
+            ks.notify(GENERIC, "del", &args[1]);
+        }
         Expiry::At(at) => {
             ks.set_expiry(&args[1], Some(at), ctx.now);
+            ks.notify(GENERIC, "expire", &args[1]);
         }
         Expiry::Persist => {
-            ks.set_expiry(&args[1], None, ctx.now);
+            if ks
+                .peek(&args[1], ctx.now)
+                .is_some_and(|e| e.expires_at.is_some())
+            {
+                ks.set_expiry(&args[1], None, ctx.now);
+                ks.notify(GENERIC, "persist", &args[1]);
+            }
         }
         Expiry::None | Expiry::Keep => {}
     }
@@ -280,6 +311,7 @@ fn msetnx_impl(ctx: &mut Ctx<'_>, args: &[Bytes], only_new: bool) -> Frame {
             default,
             ctx.now,
         );
+        ks.notify(STRING, "set", &pair[0]);
     }
     if only_new {
         Frame::Integer(1)
@@ -293,6 +325,7 @@ fn msetnx_impl(ctx: &mut Ctx<'_>, args: &[Bytes], only_new: bool) -> Frame {
 fn rewrite_str(
     ctx: &mut Ctx<'_>,
     key: &[u8],
+    event: &'static str,
     change: impl FnOnce(&Bytes) -> Result<(Option<BytesMut>, Frame), Frame>,
 ) -> Frame {
     let region = ctx.session.region.clone();
@@ -305,7 +338,7 @@ fn rewrite_str(
     let old = old.map(|(v, _)| v).unwrap_or_default();
     match change(&old) {
         Ok((Some(value), reply)) => {
-            store_keep_ttl(ctx, &mut ks, key, existed, value.freeze());
+            store_keep_ttl(ctx, &mut ks, key, existed, value.freeze(), event);
             reply
         }
         Ok((None, reply)) => reply,
@@ -316,7 +349,7 @@ fn rewrite_str(
 pub(super) fn append(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     let limit = max_bulk(ctx);
     let tail = &args[2];
-    rewrite_str(ctx, &args[1], |old| {
+    rewrite_str(ctx, &args[1], "append", |old| {
         if old.len() + tail.len() > limit {
             return Err(err(reply::TOO_BIG));
         }
@@ -375,7 +408,7 @@ pub(super) fn setrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     };
     let patch = &args[3];
     let limit = max_bulk(ctx);
-    rewrite_str(ctx, &args[1], |old| {
+    rewrite_str(ctx, &args[1], "setrange", |old| {
         if patch.is_empty() {
             return Ok((None, Frame::Integer(old.len() as i64)));
         }
@@ -413,6 +446,7 @@ fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], delta: i64) -> Frame {
         key,
         current.is_some(),
         Bytes::copy_from_slice(buf.format(new).as_bytes()),
+        "incrby",
     );
     Frame::Integer(new)
 }
@@ -460,7 +494,14 @@ pub(super) fn incrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         return err(reply::NAN_OR_INF);
     }
     let text = Bytes::from(format_f64(new));
-    store_keep_ttl(ctx, &mut ks, &args[1], current.is_some(), text.clone());
+    store_keep_ttl(
+        ctx,
+        &mut ks,
+        &args[1],
+        current.is_some(),
+        text.clone(),
+        "incrbyfloat",
+    );
     Frame::Bulk(text)
 }
 
@@ -484,7 +525,7 @@ pub(super) fn setbit(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         b"1" => true,
         _ => return err(reply::BIT_VALUE),
     };
-    rewrite_str(ctx, &args[1], |old| {
+    rewrite_str(ctx, &args[1], "setbit", |old| {
         let (byte, mask) = (offset / 8, 0x80u8 >> (offset % 8));
         let mut value = BytesMut::from(&old[..]);
         if value.len() <= byte {

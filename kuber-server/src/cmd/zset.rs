@@ -11,6 +11,7 @@ use super::args::{int, is};
 use super::reply::{self, err};
 use super::table::Handler::{Blocking as Block, Sync};
 use super::table::{CommandSpec, DENY_OOM, FAST, KEY1, NOKEYS, READONLY, WRITE};
+use crate::notify;
 use crate::store::glob::glob_match;
 use crate::store::zset::{LexRange, ScoreRange, Scored, ZSet, format_score, parse_score};
 use crate::store::{Keyspace, Value};
@@ -399,12 +400,13 @@ fn read(
 }
 
 /// Runs `f` on the sorted set under `key` in place. `f` returns its result and whether it changed
-/// the set. Accounts the memory difference, counts the write, and deletes the key when emptied.
-/// `Ok(None)` when the key does not exist.
+/// the set. Accounts the memory difference, counts the write and notifies `event`, and deletes the
+/// key when emptied (notifying `del`). `Ok(None)` when the key does not exist.
 fn edit<T>(
     ks: &mut Keyspace,
     key: &[u8],
     now: u64,
+    event: &'static str,
     f: impl FnOnce(&mut ZSet) -> (T, bool),
 ) -> Result<Option<T>, Frame> {
     let Some(entry) = ks.get_mut(key, now) else {
@@ -420,9 +422,11 @@ fn edit<T>(
     ks.adjust_memory(delta);
     if changed {
         ks.record_write();
+        ks.notify(notify::ZSET, event, key);
     }
     if emptied {
         ks.take(key);
+        ks.notify(notify::GENERIC, "del", key);
     }
     Ok(Some(out))
 }
@@ -432,10 +436,11 @@ fn edit_reply(
     ctx: &mut Ctx<'_>,
     key: &[u8],
     missing: Frame,
+    event: &'static str,
     f: impl FnOnce(&mut ZSet) -> (Frame, bool),
 ) -> Frame {
     let mut ks = ctx.session.region.lock();
-    match edit(&mut ks, key, ctx.now, f) {
+    match edit(&mut ks, key, ctx.now, event, f) {
         Ok(Some(reply)) => reply,
         Ok(None) => missing,
         Err(e) => e,
@@ -564,9 +569,12 @@ fn zadd_generic(ctx: &mut Ctx<'_>, args: &[Bytes], incr: bool) -> Frame {
     let default = default_expiry(ctx);
     let key = &args[1];
     let mut ks = ctx.session.region.lock();
-    let totals = match edit(&mut ks, key, ctx.now, |z| match add_all(z, flags, &pairs) {
-        Ok(t) => (Ok(t), t.0 + t.1 > 0),
-        Err(e) => (Err(e), false),
+    let event = if flags.incr { "zincr" } else { "zadd" };
+    let totals = match edit(&mut ks, key, ctx.now, event, |z| {
+        match add_all(z, flags, &pairs) {
+            Ok(t) => (Ok(t), t.0 + t.1 > 0),
+            Err(e) => (Err(e), false),
+        }
     }) {
         Err(e) => return e,
         Ok(Some(Err(e))) => return e,
@@ -581,6 +589,7 @@ fn zadd_generic(ctx: &mut Ctx<'_>, args: &[Bytes], incr: bool) -> Frame {
             };
             if !z.is_empty() {
                 ks.set(key, Value::ZSet(z), default, ctx.now);
+                ks.notify(notify::ZSET, event, key);
             }
             totals
         }
@@ -612,7 +621,7 @@ pub(super) fn zincrby(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
 // ---- removal, scores, counts, ranks ----
 
 pub(super) fn zrem(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
-    edit_reply(ctx, &args[1], Frame::Integer(0), |z| {
+    edit_reply(ctx, &args[1], Frame::Integer(0), "zrem", |z| {
         let removed = args[2..].iter().filter(|m| z.remove(m).is_some()).count() as i64;
         (Frame::Integer(removed), removed > 0)
     })
@@ -713,7 +722,7 @@ pub(super) fn zremrangebyrank(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         (Ok(start), Ok(end)) => (start, end),
         (Err(e), _) | (_, Err(e)) => return e,
     };
-    edit_reply(ctx, &args[1], Frame::Integer(0), |z| {
+    edit_reply(ctx, &args[1], Frame::Integer(0), "zremrangebyrank", |z| {
         removed_reply(
             range::rank_window(z.len(), start, end).map_or(0, |(s, e)| z.remove_rank_range(s, e)),
         )
@@ -724,7 +733,7 @@ pub(super) fn zremrangebyscore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     let Some(range) = ScoreRange::parse(&args[2], &args[3]) else {
         return err(reply::ZSET_MINMAX_FLOAT);
     };
-    edit_reply(ctx, &args[1], Frame::Integer(0), |z| {
+    edit_reply(ctx, &args[1], Frame::Integer(0), "zremrangebyscore", |z| {
         removed_reply(z.remove_score_range(&range))
     })
 }
@@ -733,7 +742,7 @@ pub(super) fn zremrangebylex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     let Some(range) = LexRange::parse(&args[2], &args[3]) else {
         return err(reply::ZSET_MINMAX_LEX);
     };
-    edit_reply(ctx, &args[1], Frame::Integer(0), |z| {
+    edit_reply(ctx, &args[1], Frame::Integer(0), "zremrangebylex", |z| {
         removed_reply(z.remove_lex_range(&range))
     })
 }

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
 
 use bytes::Bytes;
 use hashbrown::hash_table::Entry as TableEntry;
@@ -18,6 +18,7 @@ use std::hash::BuildHasher;
 
 use super::value::{Entry, Value};
 use crate::json::index::{IndexError, IndexKind, JsonCatalog};
+use crate::notify::{self, KeyEvent};
 use crate::persistence::Change;
 use crate::persistence::journal::Journal;
 use crate::query::FieldPath;
@@ -65,10 +66,10 @@ struct Books {
     memory: usize,
     /// Server-wide memory counter shared by every keyspace, for `max_memory`.
     global_memory: Arc<AtomicI64>,
-    /// Keyspace events (set, del, expired, evicted) waiting to be published; recorded only while
-    /// someone subscribes to `__kuber__` channels.
-    events: Vec<(&'static str, Bytes)>,
-    events_enabled: Arc<std::sync::atomic::AtomicBool>,
+    /// Keyspace events waiting to be published after the command; recorded only for the classes
+    /// `events_enabled` holds (see `crate::notify`), so nothing while nobody listens.
+    events: Vec<KeyEvent>,
+    events_enabled: Arc<AtomicU32>,
     /// JSON secondary indexes, told about every document that arrives or leaves.
     json: JsonCatalog,
     /// The persistence journal and this region's name in it, once persistence is attached.
@@ -83,9 +84,35 @@ impl Books {
         }
     }
 
+    /// Records an event the keyspace itself sees: `set` and `del` are `__kuber__` events only
+    /// (Redis names its events per command, see [`Keyspace::notify`]); `expired` and `evicted`
+    /// are Redis events too.
     fn event(&mut self, name: &'static str, key: &[u8]) {
-        if self.events_enabled.load(Ordering::Relaxed) {
-            self.events.push((name, Bytes::copy_from_slice(key)));
+        let mask = self.events_enabled.load(Ordering::Relaxed);
+        if mask == 0 {
+            return;
+        }
+        let class = mask
+            & match name {
+                "expired" => notify::EXPIRED,
+                "evicted" => notify::EVICTED,
+                _ => 0,
+            };
+        let kuber = mask & notify::KUBER != 0;
+        if class != 0 || kuber {
+            self.events.push(KeyEvent {
+                name,
+                key: Bytes::copy_from_slice(key),
+                class,
+                kuber,
+            });
+        }
+    }
+
+    fn notify(&mut self, class: u32, name: &'static str, key: &[u8]) {
+        let mask = self.events_enabled.load(Ordering::Relaxed);
+        if mask != 0 {
+            notify::record(&mut self.events, mask, class, name, key);
         }
     }
 
@@ -205,7 +232,7 @@ impl Keyspace {
                 memory: 0,
                 global_memory,
                 events: Vec::new(),
-                events_enabled: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+                events_enabled: Arc::new(AtomicU32::new(0)),
                 json: JsonCatalog::default(),
                 journal: None,
             },
@@ -403,7 +430,10 @@ impl Keyspace {
         };
         let journal = self.books.journal.take();
         let sets = self.stats.sets;
+        // Not a write either: the key never stopped existing, so no `new` or `set` event.
+        let recorded = self.books.events.len();
         self.set(key, value, expires_at, now);
+        self.books.events.truncate(recorded);
         self.stats.sets = sets;
         self.books.journal = journal;
     }
@@ -413,14 +443,22 @@ impl Keyspace {
         self.books.journal = None;
     }
 
-    /// Connects the switch that turns keyspace-event recording on and off.
-    pub fn set_event_switch(&mut self, switch: Arc<std::sync::atomic::AtomicBool>) {
+    /// Connects the mask of event classes to record (see `crate::notify`).
+    pub fn set_event_switch(&mut self, switch: Arc<AtomicU32>) {
         self.books.events_enabled = switch;
     }
 
     /// Takes the recorded keyspace events.
-    pub fn take_events(&mut self) -> Vec<(&'static str, Bytes)> {
+    pub fn take_events(&mut self) -> Vec<KeyEvent> {
         std::mem::take(&mut self.books.events)
+    }
+
+    /// Records the Redis keyspace notification `name` of `class` (`crate::notify::LIST` …) for
+    /// `key`, as a command that changed it reports it; also its `__kuber__` counterpart (`set` for
+    /// a change in place, `del` for a removal) unless the keyspace already recorded that. Commands
+    /// call this only after an actual change, in Redis's order.
+    pub fn notify(&mut self, class: u32, name: &'static str, key: &[u8]) {
+        self.books.notify(class, name, key);
     }
 
     /// The shared count of WATCH registrations (see [`Keyspace::touch`]).
@@ -545,6 +583,8 @@ impl Keyspace {
         let new_size;
         let mut old_size = 0;
         let mut reindex = None;
+        // (a key was created, an expired one was replaced): Redis's lazy expiry then dbAdd.
+        let mut created = (true, false);
         let old_value = match self.slots[idx].entry(
             hash,
             |e| e.key.as_ref() == key,
@@ -564,6 +604,7 @@ impl Keyspace {
                 if !was_live {
                     self.stats.expired += 1;
                 }
+                created = (!was_live, !was_live);
                 if old_expiry != expires_at {
                     reindex = Some((old_expiry, entry.key.clone()));
                 }
@@ -592,6 +633,12 @@ impl Keyspace {
         }
         self.stats.sets += 1;
         self.books.changed(key);
+        if created.1 {
+            self.books.event("expired", key);
+        }
+        if created.0 {
+            self.books.notify(notify::NEW, "new", key);
+        }
         self.books.event("set", key);
         self.books.account(new_size as i64 - old_size as i64);
         if old_size == 0 {
@@ -647,6 +694,7 @@ impl Keyspace {
         let entry = self.take(key)?;
         if entry.expires_at.is_some_and(|at| at <= now) {
             self.stats.expired += 1;
+            self.books.event("expired", key);
             return None;
         }
         self.stats.deletes += 1;
@@ -931,6 +979,7 @@ impl Keyspace {
                 let key = entry.key.clone();
                 self.take(&key);
                 self.stats.expired += 1;
+                self.books.event("expired", &key);
                 continue;
             }
             return Some(entry.key.clone());

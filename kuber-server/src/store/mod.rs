@@ -64,8 +64,8 @@ pub struct Store {
     limits: StoreLimits,
     /// `max_memory`, changeable at run time (`CONFIG SET maxmemory`); 0 = unlimited.
     max_memory: std::sync::atomic::AtomicU64,
-    /// On while someone subscribes to keyspace-event channels; keyspaces record events only then.
-    events_enabled: Arc<std::sync::atomic::AtomicBool>,
+    /// The event classes keyspaces record (`crate::notify`); 0 while nobody listens.
+    events_enabled: Arc<std::sync::atomic::AtomicU32>,
     /// The persistence journal, once attached (after recovery); regions report changes to it.
     journal: std::sync::OnceLock<Arc<Journal>>,
     /// Set when a durable backend holds every value: eviction then drops values, not keys.
@@ -88,7 +88,7 @@ impl Store {
             global_memory: Arc::new(AtomicI64::new(0)),
             max_memory: std::sync::atomic::AtomicU64::new(limits.max_memory),
             limits,
-            events_enabled: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            events_enabled: Arc::new(std::sync::atomic::AtomicU32::new(0)),
             journal: std::sync::OnceLock::new(),
             evict_to_disk: std::sync::atomic::AtomicBool::new(false),
         };
@@ -290,14 +290,14 @@ impl Store {
         Ok(())
     }
 
-    /// Turns keyspace-event recording on or off.
-    pub fn set_keyspace_events(&self, on: bool) {
-        self.events_enabled.store(on, Ordering::Relaxed);
+    /// Sets the event classes keyspaces record (see `crate::notify`; 0 = none).
+    pub fn set_keyspace_events(&self, mask: u32) {
+        self.events_enabled.store(mask, Ordering::Relaxed);
     }
 
     /// True while keyspace events are recorded.
     pub fn keyspace_events(&self) -> bool {
-        self.events_enabled.load(Ordering::Relaxed)
+        self.events_enabled.load(Ordering::Relaxed) != 0
     }
 
     /// Region names, sorted.

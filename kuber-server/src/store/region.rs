@@ -1,7 +1,7 @@
 //! A region: a named keyspace with its own description, default TTL, entry limit and statistics.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
 
 use parking_lot::{Mutex, MutexGuard};
 
@@ -39,7 +39,7 @@ impl Region {
         settings: RegionSettings,
         created_at_ms: u64,
         global_memory: Arc<AtomicI64>,
-        events: Arc<AtomicBool>,
+        events: Arc<AtomicU32>,
     ) -> Self {
         let mut keyspace = Keyspace::new(global_memory, settings.max_entries);
         keyspace.set_event_switch(events);

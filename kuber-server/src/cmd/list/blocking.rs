@@ -5,7 +5,9 @@
 use bytes::Bytes;
 use kuber_protocol::Frame;
 
-use super::{End, after_removal, cost, default_expiry, list_mut, move_element};
+use super::{
+    End, after_removal, cost, default_expiry, list_mut, move_element, notify_removal, pop_event,
+};
 use crate::cmd::Ctx;
 use crate::cmd::args::is;
 use crate::cmd::reply::{self, err};
@@ -59,6 +61,7 @@ fn pop_first(
         };
         let freed = values.iter().map(cost).sum();
         after_removal(ks, key, freed, left == 0);
+        notify_removal(ks, key, pop_event(end), left == 0);
         // LMPOP and BLMPOP have no fixed key positions for the dispatcher's WATCH bookkeeping.
         ks.touch(key);
         return Ok(Some((key.clone(), values)));

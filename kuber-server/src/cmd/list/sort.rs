@@ -233,11 +233,14 @@ fn sort_command(ctx: &mut Ctx<'_>, args: &[Bytes], readonly: bool) -> Frame {
     };
     let stored = out.len();
     if stored == 0 {
-        ks.remove(dst, now);
+        if ks.remove(dst, now).is_some() {
+            ks.notify(crate::notify::GENERIC, "del", dst);
+        }
     } else {
         // Missing GET values are stored as empty strings.
         let list: VecDeque<Bytes> = out.into_iter().map(Option::unwrap_or_default).collect();
         ks.set(dst, Value::List(list), expiry, now);
+        ks.notify(crate::notify::LIST, "sortstore", dst);
         ks.signal_ready(dst);
     }
     // SORT's row names no keys (the source is only read): the destination's WATCH bookkeeping

@@ -348,9 +348,17 @@ fn generic(ctx: &mut Ctx<'_>, args: &[Bytes], op: Op, store: bool, card: bool) -
     let dst = &args[1];
     let n = result.len() as i64;
     if result.is_empty() {
-        ks.remove(dst, now);
+        if ks.remove(dst, now).is_some() {
+            ks.notify(crate::notify::GENERIC, "del", dst);
+        }
     } else {
         ks.set(dst, Value::ZSet(result), expiry, now);
+        let event = match op {
+            Op::Union => "zunionstore",
+            Op::Inter => "zinterstore",
+            Op::Diff => "zdiffstore",
+        };
+        ks.notify(crate::notify::ZSET, event, dst);
         ks.signal_ready(dst);
     }
     Frame::Integer(n)

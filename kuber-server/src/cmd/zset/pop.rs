@@ -51,7 +51,8 @@ fn pop_first(
         {
             continue;
         }
-        let popped = match edit(ks, key, now, |z| {
+        let event = if pop.max { "zpopmax" } else { "zpopmin" };
+        let popped = match edit(ks, key, now, event, |z| {
             let popped = z.pop(pop.max, pop.count);
             let changed = !popped.is_empty();
             (popped, changed)
@@ -221,7 +222,8 @@ fn pop_generic(ctx: &mut Ctx<'_>, args: &[Bytes], max: bool) -> Frame {
         Some(_) => return err(reply::ZSET_COUNT_POSITIVE),
     };
     let resp3 = resp3(ctx);
-    edit_reply(ctx, &args[1], Frame::Array(Vec::new()), |z| {
+    let event = if max { "zpopmax" } else { "zpopmin" };
+    edit_reply(ctx, &args[1], Frame::Array(Vec::new()), event, |z| {
         let popped = z.pop(max, count.unwrap_or(1));
         let changed = !popped.is_empty();
         // A single pop is a flat [member, score] in both protocols; with a count RESP3 nests pairs.

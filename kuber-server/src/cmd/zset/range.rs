@@ -153,7 +153,9 @@ fn range_store(
     ks.record_read(found);
     let n = items.len() as i64;
     if items.is_empty() {
-        ks.remove(dst, now);
+        if ks.remove(dst, now).is_some() {
+            ks.notify(crate::notify::GENERIC, "del", dst);
+        }
         return Frame::Integer(0);
     }
     let longest = items.iter().map(|(m, _)| m.len()).max().unwrap_or(0);
@@ -162,6 +164,7 @@ fn range_store(
         z.insert(member, score);
     }
     ks.set(dst, Value::ZSet(z), expiry, now);
+    ks.notify(crate::notify::ZSET, "zrangestore", dst);
     ks.signal_ready(dst);
     Frame::Integer(n)
 }
