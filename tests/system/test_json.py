@@ -181,10 +181,13 @@ def test_indexes_are_used_maintained_and_rebuilt_after_restart(kuber_factory: Ku
     names = sorted(dict(zip(row[0::2], row[1::2]))["name"] for row in listing)
     assert names == ["by_age", "by_city"]
     r2.execute_command("RSELECT", "jidx")
-    r2.execute_command("JSET", "fresh", '{"city":"Lima","age":20}')
+    # The documents came back from persistence (SQLite by default) and were indexed as they loaded:
+    # the same answer as before the restart, through the index, plus a document written now.
     plan = r2.execute_command("JSEARCH", "$.city=Lima", "EXPLAIN")
     assert plan[0].startswith("index by_city"), plan
-    assert list(pairs(r2.execute_command("JSEARCH", "$.city=Lima"))) == ["fresh"]
+    assert sorted(pairs(r2.execute_command("JSEARCH", "$.city=Lima", "LIMIT", "1000"))) == sorted(lima)
+    r2.execute_command("JSET", "fresh", '{"city":"Lima","age":20}')
+    assert sorted(pairs(r2.execute_command("JSEARCH", "$.city=Lima", "LIMIT", "1000"))) == sorted([*lima, "fresh"])
 
 
 def test_ksearch_and_reader_role(kuber_factory: KuberFactory) -> None:

@@ -197,11 +197,14 @@ def test_a_full_queue_makes_writers_wait_and_loses_nothing(kuber_factory: KuberF
     # With a one-minute interval, only a full queue can have made the flusher write. Not durable
     # yet = waiting (at most max_queue, plus one command per client that passed the check) plus
     # what the flush in progress took (as much again).
-    assert info_persistence(c)["persistence_queue_depth"] <= 2 * (50 + 1)
-    assert info_persistence(c)["persistence_flushes"] >= 2000 // 50 - 1
+    not_durable = info_persistence(c)["persistence_queue_depth"]
+    assert not_durable <= 2 * (50 + 1)
+    # Each full queue started a flush of at most about twice max_queue keys.
+    assert info_persistence(c)["persistence_flushes"] >= 2000 // (2 * (50 + 1))
     server = restart(kuber_factory, server, env, crash=True)
     c = server.client()
-    assert c.dbsize() >= 2000 - 50
+    # Nothing was dropped: a crash loses at most what INFO said was not durable yet.
+    assert c.dbsize() >= 2000 - not_durable
     assert c.get("k0") == "0"
 
 
