@@ -14,6 +14,7 @@ pub mod mongodb;
 pub mod postgresql;
 pub mod recovery;
 pub mod rocksdb;
+mod sql;
 pub mod sqlite;
 pub mod writer;
 
@@ -56,6 +57,15 @@ pub enum PersistenceError {
 }
 
 impl PersistenceError {
+    /// A record of `region` under `key` that cannot be read back.
+    pub fn corrupt(region: &str, key: &[u8], reason: impl std::fmt::Display) -> Self {
+        PersistenceError::Corrupt {
+            region: region.to_string(),
+            key: String::from_utf8_lossy(key).into_owned(),
+            reason: reason.to_string(),
+        }
+    }
+
     /// A retryable backend failure.
     pub fn backend(backend: &'static str, message: impl std::fmt::Display) -> Self {
         PersistenceError::Backend {

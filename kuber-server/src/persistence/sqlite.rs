@@ -10,15 +10,14 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use bytes::Bytes;
 use futures_util::future;
 use futures_util::stream::{BoxStream, StreamExt};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Sqlite, Transaction};
 
+use super::sql::{read_entry, read_region};
 use super::{
     BackendInfo, Change, PersistenceError, PersistenceStore, StoredEntry, StoredRegion, ValueKind,
 };
@@ -177,43 +176,6 @@ fn json_text(entry: &StoredEntry) -> Option<&str> {
         .flatten()
 }
 
-/// Reads one entry row; anything unreadable is [`PersistenceError::Corrupt`].
-fn read_entry(region: &str, row: &SqliteRow) -> Result<StoredEntry, PersistenceError> {
-    let key: Vec<u8> = row.try_get(0).map_err(|e| corrupt(region, b"?", e))?;
-    let decoded = (|| -> Result<StoredEntry, String> {
-        let kind: String = row.try_get(1).map_err(|e| e.to_string())?;
-        let kind = ValueKind::parse(&kind).ok_or_else(|| format!("unknown kind '{kind}'"))?;
-        let payload: Vec<u8> = row.try_get(2).map_err(|e| e.to_string())?;
-        let expires_at_ms: Option<i64> = row.try_get(3).map_err(|e| e.to_string())?;
-        let version: i64 = row.try_get(4).map_err(|e| e.to_string())?;
-        let updated_at_ms: i64 = row.try_get(5).map_err(|e| e.to_string())?;
-        // Stored as i64 bit for bit: the casts undo the ones in `upsert`.
-        Ok(StoredEntry {
-            key: Bytes::new(),
-            kind,
-            payload: Bytes::from(payload),
-            expires_at_ms: expires_at_ms.map(|at| at as u64),
-            version: version as u64,
-            updated_at_ms: updated_at_ms as u64,
-        })
-    })();
-    match decoded {
-        Ok(entry) => Ok(StoredEntry {
-            key: Bytes::from(key),
-            ..entry
-        }),
-        Err(reason) => Err(corrupt(region, &key, reason)),
-    }
-}
-
-fn corrupt(region: &str, key: &[u8], reason: impl std::fmt::Display) -> PersistenceError {
-    PersistenceError::Corrupt {
-        region: region.to_string(),
-        key: String::from_utf8_lossy(key).into_owned(),
-        reason: reason.to_string(),
-    }
-}
-
 #[async_trait::async_trait]
 impl PersistenceStore for SqliteStore {
     fn info(&self) -> BackendInfo {
@@ -295,15 +257,7 @@ impl PersistenceStore for SqliteStore {
         .await
         .map_err(backend)?;
         rows.iter()
-            .map(|row| {
-                Ok(StoredRegion {
-                    name: row.try_get(0)?,
-                    description: row.try_get(1)?,
-                    default_ttl_seconds: row.try_get::<i64, _>(2)? as u64,
-                    max_entries: row.try_get::<i64, _>(3)? as u64,
-                    created_at_ms: row.try_get::<i64, _>(4)? as u64,
-                })
-            })
+            .map(read_region)
             .collect::<Result<_, sqlx::Error>>()
             .map_err(backend)
     }
@@ -391,6 +345,7 @@ mod tests {
 
     use super::*;
     use crate::persistence::conformance;
+    use bytes::Bytes;
 
     fn put(region: &str, key: &str, kind: ValueKind, payload: &[u8]) -> Change {
         Change::Put {

@@ -10,6 +10,7 @@ use futures_util::FutureExt;
 
 use super::*;
 use crate::persistence::conformance;
+use bytes::Bytes;
 
 fn server_url() -> String {
     std::env::var("KUBER_TEST_POSTGRES_URL").unwrap_or_else(|_| {
