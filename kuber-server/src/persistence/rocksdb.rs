@@ -281,11 +281,8 @@ fn decode_header(value: &[u8]) -> Result<Header, String> {
 }
 
 fn decode_entry(region: &str, key: &[u8], value: &[u8]) -> Result<StoredEntry, PersistenceError> {
-    let header = decode_header(value).map_err(|reason| PersistenceError::Corrupt {
-        region: region.to_owned(),
-        key: String::from_utf8_lossy(key).into_owned(),
-        reason,
-    })?;
+    let header =
+        decode_header(value).map_err(|reason| PersistenceError::corrupt(region, key, reason))?;
     Ok(StoredEntry {
         key: Bytes::copy_from_slice(key),
         kind: header.kind,
