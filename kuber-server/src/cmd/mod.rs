@@ -101,14 +101,15 @@ pub async fn execute(state: &ServerState, session: &mut Session, args: &[Bytes])
         }
     }
     let mut reply = check_and_run(state, session, args, index).await;
+    let always_durable = index.is_some_and(|i| table::COMMANDS[i].has(table::DURABLE));
     if let Some(persistence) = durable
         && !reply.is_error()
-        && (persistence.write_through() || index.is_some_and(|i| table::COMMANDS[i].name == "save"))
+        && (persistence.write_through() || always_durable)
         && persistence.wait_durable().await.is_err()
     {
         // The change is in memory and stays queued for the backend, but it is not durable: a
         // write-through client must not be told it is.
-        reply = if index.is_some_and(|i| table::COMMANDS[i].name == "save") {
+        reply = if always_durable {
             reply::err_msg(format!(
                 "persistence: {}",
                 persistence
@@ -132,7 +133,7 @@ pub async fn execute(state: &ServerState, session: &mut Session, args: &[Bytes])
 }
 
 /// The persistence a command's reply may have to wait for: set for writes run now (not queued by
-/// MULTI), EXEC and SAVE, when a journal-backed backend is configured.
+/// MULTI), EXEC and `DURABLE` commands, when a journal-backed backend is configured.
 fn durability<'a>(
     state: &'a ServerState,
     session: &Session,
@@ -142,7 +143,7 @@ fn durability<'a>(
     let spec = table::COMMANDS[index?];
     let writes = match spec.handler {
         Handler::Exec => true,
-        _ => (spec.has(table::WRITE) && session.multi.is_none()) || spec.name == "save",
+        _ => (spec.has(table::WRITE) && session.multi.is_none()) || spec.has(table::DURABLE),
     };
     writes.then_some(persistence)
 }

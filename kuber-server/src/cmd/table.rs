@@ -71,6 +71,9 @@ pub const PUBSUB_OK: u32 = 1 << 9;
 /// The handler invalidates WATCH on exactly the keys it changes; the dispatcher does not touch the
 /// row's key positions afterwards (Redis touches a key only when the command modified it).
 pub const OWN_WATCH: u32 = 1 << 10;
+/// The reply waits until every change made so far is in the persistence backend, whatever the
+/// persistence mode (SAVE).
+pub const DURABLE: u32 = 1 << 11;
 
 /// One row of the table.
 pub struct CommandSpec {
@@ -832,7 +835,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "save",
         1,
-        ADMIN | NO_MULTI,
+        ADMIN | NO_MULTI | DURABLE,
         NOKEYS,
         "server",
         "Flushes pending writes to persistence.",
