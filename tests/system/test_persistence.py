@@ -151,6 +151,27 @@ def test_expired_entries_are_not_loaded_and_are_deleted(kuber_factory: KuberFact
     assert keys == [b"long"]
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "rocksdb"])
+def test_swapdb_survives_a_crash(kuber_factory: KuberFactory, backend: str) -> None:
+    env = backend_env(backend)
+    server = kuber_factory.start(env=env)
+    c = server.client()
+    c.mset({"only-in-0": "a", "both": "from-0"})
+    c.execute_command("SELECT", "1")
+    c.mset({"only-in-1": "b", "both": "from-1"})
+    c.rpush("list-in-1", "x", "y")
+    c.execute_command("SAVE")
+    assert c.execute_command("SWAPDB", "0", "1") in ("OK", True)
+    c.execute_command("SAVE")
+    server = restart(kuber_factory, server, env, crash=True)
+    c = server.client()
+    assert sorted(c.keys("*")) == ["both", "list-in-1", "only-in-1"]
+    assert c.get("both") == "from-1" and c.lrange("list-in-1", 0, -1) == ["x", "y"]
+    c.execute_command("SELECT", "1")
+    assert sorted(c.keys("*")) == ["both", "only-in-0"]
+    assert c.get("both") == "from-0"
+
+
 def test_save_forces_a_flush(kuber_factory: KuberFactory) -> None:
     # A flush interval of a minute: without SAVE, a crash would lose the write.
     env = backend_env("sqlite", KUBER_PERSISTENCE__FLUSH_INTERVAL_MS="60000")

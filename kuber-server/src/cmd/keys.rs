@@ -337,6 +337,44 @@ pub(super) fn move_key(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     Frame::Integer(1)
 }
 
+/// `SWAPDB a b`: the regions of databases `a` and `b` exchange their keys; clients connected to
+/// either see the other's data at once. Region settings, statistics and JSON index definitions
+/// stay with the region names. Runs with the exec gate held exclusively (table flag `EXCLUSIVE`),
+/// which is what makes holding two region locks safe.
+pub(super) fn swapdb(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    let parse = |arg: &[u8], which: &str| match int(arg) {
+        Ok(n) if n < 0 => Err(err(reply::DB_INDEX_RANGE)),
+        Ok(0) => Ok(crate::store::DEFAULT_REGION.to_string()),
+        Ok(n) => Ok(format!("db{n}")),
+        Err(_) => Err(reply::err_msg(format!("invalid {which} DB index"))),
+    };
+    let names = parse(&args[1], "first").and_then(|a| Ok((a, parse(&args[2], "second")?)));
+    let (first, second) = match names {
+        Ok(names) => names,
+        Err(e) => return e,
+    };
+    if first == second {
+        return Frame::ok();
+    }
+    let regions = ctx
+        .state
+        .store
+        .get_or_create(&first)
+        .and_then(|a| Ok((a, ctx.state.store.get_or_create(&second)?)));
+    let (a, b) = match regions {
+        Ok(regions) => regions,
+        Err(e) => return reply::err_msg(e),
+    };
+    let (mut a_keys, mut b_keys) = (a.lock(), b.lock());
+    match a_keys.swap_contents(&mut b_keys) {
+        Ok(()) => Frame::ok(),
+        Err(crate::store::keyspace::SwapError::ValuesOnDisk) => reply::err_msg(
+            "SWAPDB is not possible while values of either region are evicted to the persistence \
+             backend",
+        ),
+    }
+}
+
 pub(super) fn dbsize(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Frame {
     // Keys whose values were evicted to the persistence backend still exist.
     let ks = ctx.session.region.lock();

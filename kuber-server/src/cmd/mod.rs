@@ -239,6 +239,10 @@ async fn run(
         }
     }
     match spec.handler {
+        Handler::Sync(handler) if spec.has(table::EXCLUSIVE) => {
+            let _gate = state.exec_gate.write();
+            run_sync(state, session, spec, handler, args)
+        }
         Handler::Sync(handler) => {
             let _gate = state.exec_gate.read();
             run_sync(state, session, spec, handler, args)

@@ -74,6 +74,9 @@ pub const OWN_WATCH: u32 = 1 << 10;
 /// The reply waits until every change made so far is in the persistence backend, whatever the
 /// persistence mode (SAVE).
 pub const DURABLE: u32 = 1 << 11;
+/// Runs with the exec gate held for writing, like EXEC: no other client's command runs meanwhile,
+/// so the handler may lock more than one region (SWAPDB).
+pub const EXCLUSIVE: u32 = 1 << 12;
 
 /// One row of the table.
 pub struct CommandSpec {
@@ -767,6 +770,15 @@ static CORE: &[CommandSpec] = &[
         "server",
         "Removes all keys from all regions.",
         Sync(keys::flushall)
+    ),
+    cmd!(
+        "swapdb",
+        3,
+        WRITE | ADMIN | FAST | EXCLUSIVE,
+        NOKEYS,
+        "server",
+        "Swaps the keys of two databases' regions (db n is region dbn, 0 is default).",
+        Sync(keys::swapdb)
     ),
     cmd!(
         "object",

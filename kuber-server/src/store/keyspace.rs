@@ -989,5 +989,8 @@ impl Keyspace {
     }
 }
 
+mod swap;
+pub use swap::SwapError;
+
 #[cfg(test)]
 mod tests;
