@@ -20,6 +20,7 @@ macro_rules! cmd {
 
 pub mod args;
 mod connection;
+mod dump;
 mod hash;
 mod json;
 mod keys;

@@ -9,7 +9,8 @@ use kuber_protocol::Frame;
 
 use super::Ctx;
 use super::{
-    connection, hash, json, keys, list, pubsub, region, server, set, string, transaction, zset,
+    connection, dump, hash, json, keys, list, pubsub, region, server, set, string, transaction,
+    zset,
 };
 
 /// A synchronous command handler: reads arguments (including the command name at index 0),
@@ -770,6 +771,24 @@ static CORE: &[CommandSpec] = &[
         "server",
         "Removes all keys from all regions.",
         Sync(keys::flushall)
+    ),
+    cmd!(
+        "dump",
+        2,
+        READONLY,
+        KEY1,
+        "generic",
+        "Returns a key's value serialized in Redis's DUMP format.",
+        Sync(dump::dump)
+    ),
+    cmd!(
+        "restore",
+        -4,
+        WRITE | DENY_OOM,
+        KEY1,
+        "generic",
+        "Creates a key from a DUMP payload (REPLACE, ABSTTL, IDLETIME, FREQ).",
+        Sync(dump::restore)
     ),
     cmd!(
         "swapdb",

@@ -99,6 +99,12 @@ impl TestClient {
         self.run_args(args).await
     }
 
+    /// Runs a command given as separate arguments and returns the reply itself (for binary
+    /// replies such as DUMP's, which [`TestClient::run`]'s text would mangle).
+    pub async fn run_frame(&mut self, args: Vec<Bytes>) -> kuber_protocol::Frame {
+        super::execute(&self.state, &mut self.session, &args).await
+    }
+
     /// Runs a command given as separate arguments.
     pub async fn run_args(&mut self, args: Vec<Bytes>) -> String {
         let reply = super::execute(&self.state, &mut self.session, &args).await;

@@ -2,6 +2,7 @@
 //! `max_memory` eviction, and the active-expiry cycle.
 
 pub mod clock;
+pub mod dump;
 pub mod glob;
 pub mod keyspace;
 pub mod region;
