@@ -68,6 +68,29 @@ pub fn encode(frame: &Frame, version: ProtocolVersion, out: &mut BytesMut) {
     }
 }
 
+/// For an array, set or push frame, appends only its header (`*N\r\n`, or the RESP3 prefix) and
+/// returns its elements, so that a caller can encode a very long reply element by element and
+/// write it out as it goes rather than hold its whole encoding at once. Any other frame is
+/// encoded whole and `None` is returned.
+pub fn encode_header<'a>(
+    frame: &'a Frame,
+    version: ProtocolVersion,
+    out: &mut BytesMut,
+) -> Option<&'a [Frame]> {
+    let resp3 = version == ProtocolVersion::Resp3;
+    let (prefix, items) = match frame {
+        Frame::Array(items) => (b'*', items),
+        Frame::Set(items) => (if resp3 { b'~' } else { b'*' }, items),
+        Frame::Push(items) => (if resp3 { b'>' } else { b'*' }, items),
+        other => {
+            encode(other, version, out);
+            return None;
+        }
+    };
+    length(prefix, items.len(), out);
+    Some(items)
+}
+
 /// Client side: appends the multibulk request `*N $len arg ...` for `args` to `out`.
 pub fn encode_command(args: &[&[u8]], out: &mut BytesMut) {
     // `$`, up to 20 length digits and two CRLFs per argument: one reservation up front.
@@ -201,6 +224,29 @@ mod tests {
         assert_eq!(min, b",2.2250738585072014e-308\r\n");
         let max = enc(&Frame::Double(-f64::MAX), Resp3);
         assert_eq!(max, b",-1.7976931348623157e+308\r\n");
+    }
+
+    #[test]
+    fn header_then_elements_equals_the_whole_encoding() {
+        let items = vec![Frame::Integer(1), Frame::bulk(b("a"))];
+        for version in [ProtocolVersion::Resp2, ProtocolVersion::Resp3] {
+            for frame in [
+                Frame::Array(items.clone()),
+                Frame::Set(items.clone()),
+                Frame::Push(items.clone()),
+                Frame::Integer(7),
+            ] {
+                let mut whole = BytesMut::new();
+                encode(&frame, version, &mut whole);
+                let mut pieces = BytesMut::new();
+                if let Some(elements) = encode_header(&frame, version, &mut pieces) {
+                    for element in elements {
+                        encode(element, version, &mut pieces);
+                    }
+                }
+                assert_eq!(whole, pieces);
+            }
+        }
     }
 
     #[test]

@@ -29,6 +29,6 @@ pub mod inline;
 
 pub use decode::{DecodeError, Limits, decode_command, decode_frame};
 pub use double::format_double;
-pub use encode::{encode, encode_command};
+pub use encode::{encode, encode_command, encode_header};
 pub use frame::{Frame, ProtocolVersion};
 pub use inline::split_inline;

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use kuber_protocol::{DecodeError, Frame, Limits, decode_command, encode};
+use kuber_protocol::{DecodeError, Frame, Limits, decode_command, encode, encode_header};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
@@ -22,6 +22,11 @@ use tokio::sync::mpsc;
 const READ_CHUNK: usize = 16 * 1024;
 /// Replies buffered before a mid-batch flush, so a huge pipeline does not hold every reply in memory.
 const MAX_PENDING_OUTPUT: usize = 4 * 1024 * 1024;
+/// A reply with more elements than this is encoded and written a piece at a time (see
+/// [`write_streaming`]).
+const STREAM_ELEMENTS_ABOVE: usize = 4096;
+/// Bytes encoded before each write of a streamed reply.
+const STREAM_CHUNK: usize = 256 * 1024;
 /// An idle connection whose buffer grew past this gives the memory back.
 const SHRINK_ABOVE: usize = 1024 * 1024;
 
@@ -54,6 +59,42 @@ async fn write_out(
         _ = handle.killed() => Ok(false),
         _ = stopping(shutdown) => Ok(false),
     }
+}
+
+/// Where a reply goes: the socket, and what may interrupt a write to it.
+struct Io<'a> {
+    stream: &'a mut TcpStream,
+    handle: &'a ClientHandle,
+    shutdown: &'a mut watch::Receiver<bool>,
+}
+
+/// Appends `reply` to `output`; a reply with very many elements (`LRANGE k 0 -1` of a million
+/// elements) is written out as it is encoded, [`STREAM_CHUNK`] bytes at a time, so the server
+/// never holds a second, encoded copy of it: the reply itself holds only shared handles to the
+/// stored elements. Returns false when the client was killed or the server is stopping.
+async fn write_reply(
+    reply: &Frame,
+    protocol: kuber_protocol::ProtocolVersion,
+    output: &mut BytesMut,
+    io: Io<'_>,
+) -> std::io::Result<bool> {
+    let long = matches!(reply, Frame::Array(items) | Frame::Set(items) | Frame::Push(items)
+        if items.len() > STREAM_ELEMENTS_ABOVE);
+    if !long {
+        encode(reply, protocol, output);
+        return Ok(true);
+    }
+    let elements = encode_header(reply, protocol, output).unwrap_or_default();
+    for element in elements {
+        encode(element, protocol, output);
+        if output.len() >= STREAM_CHUNK {
+            if !write_out(io.stream, output, io.handle, io.shutdown).await? {
+                return Ok(false);
+            }
+            output.clear();
+        }
+    }
+    Ok(true)
 }
 
 fn limits(state: &ServerState, session: &Session) -> Limits {
@@ -90,7 +131,14 @@ async fn run(
                         return Ok(());
                     }
                     if session.sends_reply(&reply) {
-                        encode(&reply, session.protocol, &mut output);
+                        let io = Io {
+                            stream: &mut stream,
+                            handle: &handle,
+                            shutdown,
+                        };
+                        if !write_reply(&reply, session.protocol, &mut output, io).await? {
+                            return Ok(());
+                        }
                     }
                     let extras = std::mem::take(&mut session.extra_replies);
                     for extra in extras {

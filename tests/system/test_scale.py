@@ -1,14 +1,18 @@
-"""Load: a 10,000-command pipeline in one write, 50 clients incrementing one key, SCAN under concurrent writes."""
+"""Load: a 10,000-command pipeline in one write, 50 clients incrementing one key, SCAN under concurrent writes,
+a million-element LRANGE streamed to a slow reader."""
 
 from __future__ import annotations
 
+import socket
 import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import redis
 
-from kuber_system import KuberServer, RespConn, encode_command
+from kuber_system import KuberFactory, KuberServer, RespConn, encode_command
 
 
 @pytest.fixture
@@ -148,3 +152,44 @@ def test_scan_returns_every_stable_key_while_others_churn(shared_kuber: KuberSer
     assert not errors, errors
     assert r.keys("churn:*") == []  # every round deletes what it wrote
     assert r.dbsize() == 10_000
+
+
+def rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+def test_lrange_of_a_million_elements_streams_without_a_second_copy(kuber_factory: KuberFactory) -> None:
+    """The encoded reply (≈ 207 MB here) is never held whole: the server writes it as it encodes,
+    so a client that reads slowly costs the server the reply's element handles and a bounded
+    buffer, not a copy of the list."""
+    server = kuber_factory.start()
+    r = server.client(decode_responses=False)
+    element = b"e" * 200
+    for _ in range(100):
+        r.rpush("big", *([element] * 10_000))
+    assert r.llen("big") == 1_000_000
+    before = rss_bytes(server.proc.pid)
+
+    reader = server.raw(timeout=60)
+    reader.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+    reader.send_command("LRANGE", "big", "0", "-1")
+    first = reader.sock.recv(1 << 16)
+    assert first.startswith(b"*1000000\r\n$200\r\n")
+    time.sleep(2)  # the server has now filled the socket buffers and waits for the reader
+    during = rss_bytes(server.proc.pid)
+    grown = during - before
+    encoded = 1_000_000 * (len(element) + len(b"$200\r\n\r\n"))
+    assert grown < encoded / 3, f"server grew by {grown / 1e6:.0f} MB while a {encoded / 1e6:.0f} MB reply was pending"
+    # Other clients are served meanwhile, and the whole reply arrives intact.
+    assert r.lindex("big", -1) == element
+    received = len(first)
+    expected = len(b"*1000000\r\n") + encoded
+    while received < expected:
+        chunk = reader.sock.recv(1 << 20)
+        assert chunk, "connection closed early"
+        received += len(chunk)
+    assert received == expected
+    assert r.ping() is True
