@@ -1,7 +1,6 @@
 //! Hash commands: HSET, HGET and the rest of the hash family, with Redis 7.0 replies.
 
 use bytes::Bytes;
-use hashbrown::HashMap;
 use kuber_protocol::{Frame, ProtocolVersion};
 use rand::seq::{IndexedRandom, IteratorRandom};
 
@@ -164,7 +163,7 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
     ),
 ];
 
-type Fields = HashMap<Bytes, Bytes>;
+type Fields = crate::store::HashFields;
 
 /// Up to this many fields a hash is "small" (Redis's `hash-max-listpack-entries`, the same threshold
 /// `OBJECT ENCODING` reports): HSCAN returns it whole in one call with cursor 0, as Redis does.
@@ -236,7 +235,14 @@ impl Edit {
 
     /// Removes `field`; true when it was there.
     fn remove(&mut self, h: &mut Fields, field: &[u8]) -> bool {
-        match h.remove_entry(field) {
+        // A small hash keeps the order of the remaining fields, as Redis's listpack does; a large
+        // one (a hash table in Redis, unordered there too) moves the last field into the gap.
+        let removed = if h.len() <= SMALL_HASH {
+            h.shift_remove_entry(field)
+        } else {
+            h.swap_remove_entry(field)
+        };
+        match removed {
             Some((f, v)) => {
                 self.bytes -= pair_cost(&f, &v);
                 self.wrote = true;
@@ -269,7 +275,7 @@ fn modify<R>(
             (out, h.is_empty())
         }
         None => {
-            let mut h = Fields::new();
+            let mut h = Fields::default();
             let out = f(&mut h, &mut edit)?;
             if !h.is_empty() {
                 ks.set(key, Value::Hash(h), expiry, ctx.now);

@@ -122,7 +122,8 @@ pub fn decode(kind: ValueKind, payload: &[u8], max_json_bytes: usize) -> Result<
         }
         ValueKind::Hash => {
             let n = reader.count()?;
-            let mut fields = hashbrown::HashMap::with_capacity(n);
+            let mut fields =
+                crate::store::HashFields::with_capacity_and_hasher(n, Default::default());
             for _ in 0..n {
                 let field = reader.bytes()?;
                 fields.insert(field, reader.bytes()?);
@@ -321,7 +322,7 @@ mod tests {
         fn lists_and_hashes_round_trip(items in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..40), 1..20)) {
             let list: VecDeque<Bytes> = items.iter().map(|i| Bytes::copy_from_slice(i)).collect();
             round_trip(Value::List(list));
-            let hash: hashbrown::HashMap<Bytes, Bytes> = items.iter().map(|i| (Bytes::copy_from_slice(i), Bytes::from(vec![0u8; i.len()]))).collect();
+            let hash: crate::store::HashFields = items.iter().map(|i| (Bytes::copy_from_slice(i), Bytes::from(vec![0u8; i.len()]))).collect();
             round_trip(Value::Hash(hash));
         }
     }

@@ -250,7 +250,8 @@ impl Reader<'_> {
             }
             TYPE_HASH => {
                 let n = self.len()?;
-                let mut fields = hashbrown::HashMap::with_capacity(n);
+                let mut fields =
+                    crate::store::HashFields::with_capacity_and_hasher(n, Default::default());
                 for _ in 0..n {
                     let field = self.string()?;
                     fields.insert(field, self.string()?);
@@ -289,7 +290,7 @@ impl Reader<'_> {
                 if items.len() % 2 != 0 {
                     return Err(DumpError::BadFormat);
                 }
-                let fields: hashbrown::HashMap<Bytes, Bytes> = items
+                let fields: crate::store::HashFields = items
                     .chunks_exact(2)
                     .map(|pair| (pair[0].clone(), pair[1].clone()))
                     .collect();

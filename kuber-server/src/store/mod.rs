@@ -21,7 +21,7 @@ use crate::persistence::journal::Journal;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use keyspace::{Keyspace, RegionStats, ScanFilter};
 pub use region::{Region, RegionSettings};
-pub use value::{Entry, Value, element_cost};
+pub use value::{Entry, HashFields, Value, element_cost};
 pub use zset::ZSet;
 
 /// The region every connection starts in; it cannot be dropped.

@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 
 use bytes::Bytes;
-use hashbrown::{HashMap, HashSet};
+use hashbrown::HashSet;
 
 use super::zset::ZSet;
 use crate::json::JsonDoc;
@@ -22,6 +22,12 @@ pub const fn element_cost(len: usize) -> usize {
     len + ELEMENT_OVERHEAD
 }
 
+/// A hash's fields. Insertion-ordered because Redis answers HGETALL, HKEYS and HSCAN of a small
+/// hash (a listpack, up to 128 fields by default) in the order its fields were added, and
+/// applications and Redis's own tests rely on that; a removal keeps the order of the rest while
+/// the hash is that small (see `cmd::hash`).
+pub type HashFields = indexmap::IndexMap<Bytes, Bytes, hashbrown::DefaultHashBuilder>;
+
 /// A typed value. Each Redis type gets one variant; commands of another type answer `WRONGTYPE`.
 /// JSON documents are the `Json` variant, so that [`Value::type_name`], [`Value::memory_bytes`]
 /// and the persistence encoding stay one `match`. An empty collection is never stored: commands
@@ -30,8 +36,8 @@ pub const fn element_cost(len: usize) -> usize {
 pub enum Value {
     /// A binary-safe string (Redis `string`, also integers and floats kept as text).
     Str(Bytes),
-    /// Field → value (Redis `hash`).
-    Hash(HashMap<Bytes, Bytes>),
+    /// Field → value (Redis `hash`), in insertion order (see [`HashFields`]).
+    Hash(HashFields),
     /// Ordered elements (Redis `list`).
     List(VecDeque<Bytes>),
     /// Unique members (Redis `set`).

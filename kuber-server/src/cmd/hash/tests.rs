@@ -690,3 +690,27 @@ async fn readers_may_read_but_not_write() {
     assert!(r.run("HSET h a 2").await.starts_with("-NOPERM"));
     assert!(r.run("HDEL h a").await.starts_with("-NOPERM"));
 }
+
+#[tokio::test]
+async fn small_hashes_keep_insertion_order_like_redis_listpacks() {
+    let s = server();
+    let mut c = s.client(Role::User);
+    c.run("HSET h z 1 a 2 m 3 b 4").await;
+    assert_eq!(
+        c.run("HKEYS h").await,
+        "*4\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\nm\r\n$1\r\nb\r\n"
+    );
+    // Updating keeps the field's place; deleting keeps the order of the rest.
+    c.run("HSET h a 20").await;
+    c.run("HDEL h z").await;
+    assert_eq!(
+        c.run("HGETALL h").await,
+        "*6\r\n$1\r\na\r\n$2\r\n20\r\n$1\r\nm\r\n$1\r\n3\r\n$1\r\nb\r\n$1\r\n4\r\n"
+    );
+    c.run("HSET h z 5").await;
+    assert_eq!(
+        c.run("HVALS h").await,
+        "*4\r\n$2\r\n20\r\n$1\r\n3\r\n$1\r\n4\r\n$1\r\n5\r\n"
+    );
+    s.assert_memory_consistent();
+}
