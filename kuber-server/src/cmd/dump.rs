@@ -187,13 +187,7 @@ mod tests {
             "-ERR syntax error\r\n"
         );
         assert_eq!(
-            c.run_args(vec![
-                "RESTORE".into(),
-                "t".into(),
-                "0".into(),
-                "junk-payload".into()
-            ])
-            .await,
+            c.run("RESTORE t 0 junk-payload").await,
             "-ERR DUMP payload version or checksum are wrong\r\n"
         );
         // A TTL: relative, absolute in the past (nothing stored, the replaced key is gone).

@@ -102,6 +102,9 @@ pub async fn execute(state: &ServerState, session: &mut Session, args: &[Bytes])
         }
     }
     let mut reply = check_and_run(state, session, args, index).await;
+    if session.region.pending_wake_ups().any() {
+        wait_for_woken_clients(&session.region).await;
+    }
     let always_durable = index.is_some_and(|i| table::COMMANDS[i].has(table::DURABLE));
     if let Some(persistence) = durable
         && !reply.is_error()
@@ -551,6 +554,32 @@ async fn run_blocking(
         guard.consumed = true;
         drop(guard);
         woken = true;
+    }
+}
+
+/// Longest a command's reply waits for the clients it woke (see [`wait_for_woken_clients`]).
+const WOKEN_CLIENTS_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Waits until every client woken by a push in `region` has acted on its wake-up. Redis serves
+/// the clients a command unblocks before that command's reply is sent, so a client that pushes
+/// and then reads sees the pops (and the pushes they cause in turn, as in a circular BRPOPLPUSH)
+/// already done. Woken clients run on their own tasks here; waiting for them, without holding any
+/// lock, gives the same order. Bounded, so a woken client that cannot run soon delays nobody for
+/// long.
+async fn wait_for_woken_clients(region: &Region) {
+    let wake_ups = region.pending_wake_ups();
+    let deadline = tokio::time::Instant::now() + WOKEN_CLIENTS_WAIT;
+    loop {
+        let served = wake_ups.served.notified();
+        tokio::pin!(served);
+        // Registered before the check, so a notification between the check and the wait counts.
+        served.as_mut().enable();
+        if !wake_ups.any() {
+            return;
+        }
+        if tokio::time::timeout_at(deadline, served).await.is_err() {
+            return;
+        }
     }
 }
 

@@ -1050,6 +1050,8 @@ mod coverage {
             include_str!("zset/random/tests.rs"),
             include_str!("transaction.rs"),
             include_str!("pubsub.rs"),
+            include_str!("dump.rs"),
+            include_str!("../store/keyspace/swap.rs"),
         ]
         .concat();
         let tested: std::collections::HashSet<String> = sources

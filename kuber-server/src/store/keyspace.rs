@@ -175,6 +175,8 @@ pub struct Keyspace {
     /// For each key whose wake-up was handed to a blocked client that has not yet acted on it,
     /// that client's id. Further signals on the key wait for it (see [`Keyspace::signal_ready`]).
     woken: hashbrown::HashMap<Bytes, u64>,
+    /// `woken.len()` readable without the lock, and a signal when it drops to zero.
+    wake_ups: Arc<PendingWakeUps>,
     /// WATCH registrations.
     watches: Watches,
     /// Keys whose values were evicted to the persistence backend: they still exist, and a command
@@ -211,6 +213,23 @@ impl Watches {
     }
 }
 
+/// Wake-ups handed to blocked clients that have not acted on them yet. A command that woke
+/// clients waits for them before its own reply goes out (see `cmd::wait_for_woken_clients`), so
+/// that, as in Redis, whoever reads the command's reply sees what the woken clients did.
+#[derive(Default)]
+pub struct PendingWakeUps {
+    pending: std::sync::atomic::AtomicUsize,
+    /// Notified whenever `pending` drops to zero.
+    pub served: tokio::sync::Notify,
+}
+
+impl PendingWakeUps {
+    /// True while some woken client has not acted yet.
+    pub fn any(&self) -> bool {
+        self.pending.load(Ordering::Acquire) > 0
+    }
+}
+
 /// A client blocked on a key: woken through its `Notify`, identified for removal by `id`.
 #[derive(Clone)]
 pub struct Waiter {
@@ -240,6 +259,7 @@ impl Keyspace {
             stats: RegionStats::default(),
             waiters: hashbrown::HashMap::new(),
             woken: hashbrown::HashMap::new(),
+            wake_ups: Arc::default(),
             watches: Watches::default(),
             on_disk: hashbrown::HashSet::new(),
             on_disk_count: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
@@ -461,6 +481,11 @@ impl Keyspace {
         self.books.notify(class, name, key);
     }
 
+    /// The shared record of wake-ups not yet acted on, for checks without the lock.
+    pub fn pending_wake_ups(&self) -> Arc<PendingWakeUps> {
+        self.wake_ups.clone()
+    }
+
     /// The shared count of WATCH registrations (see [`Keyspace::touch`]).
     pub fn watch_counter(&self) -> Arc<std::sync::atomic::AtomicUsize> {
         self.watches.count.clone()
@@ -536,6 +561,9 @@ impl Keyspace {
             if let Some(waiter) = queue.pop_front() {
                 waiter.notify.notify_one();
                 self.woken.insert(Bytes::copy_from_slice(key), waiter.id);
+                self.wake_ups
+                    .pending
+                    .store(self.woken.len(), Ordering::Release);
             }
             if queue.is_empty() {
                 self.waiters.remove(key);
@@ -556,6 +584,12 @@ impl Keyspace {
                     self.signal_ready(key);
                 }
             }
+        }
+        self.wake_ups
+            .pending
+            .store(self.woken.len(), Ordering::Release);
+        if self.woken.is_empty() {
+            self.wake_ups.served.notify_waiters();
         }
     }
 

@@ -28,6 +28,7 @@ pub struct Region {
     dropped: AtomicBool,
     keyspace: Mutex<Keyspace>,
     watch_count: Arc<std::sync::atomic::AtomicUsize>,
+    wake_ups: Arc<super::keyspace::PendingWakeUps>,
     /// True once changes go to a persistence journal (read without the lock by the dispatcher).
     journaled: AtomicBool,
     on_disk_count: Arc<std::sync::atomic::AtomicUsize>,
@@ -44,6 +45,7 @@ impl Region {
         let mut keyspace = Keyspace::new(global_memory, settings.max_entries);
         keyspace.set_event_switch(events);
         let watch_count = keyspace.watch_counter();
+        let wake_ups = keyspace.pending_wake_ups();
         let on_disk_count = keyspace.on_disk_counter();
         Self {
             name,
@@ -54,6 +56,7 @@ impl Region {
             dropped: AtomicBool::new(false),
             keyspace: Mutex::new(keyspace),
             watch_count,
+            wake_ups,
             journaled: AtomicBool::new(false),
             on_disk_count,
         }
@@ -109,6 +112,12 @@ impl Region {
         self.max_entries
             .store(settings.max_entries, Ordering::Relaxed);
         self.lock().set_max_entries(settings.max_entries);
+    }
+
+    /// Wake-ups handed to blocked clients here that they have not acted on yet (read without
+    /// taking the lock).
+    pub fn pending_wake_ups(&self) -> &super::keyspace::PendingWakeUps {
+        &self.wake_ups
     }
 
     /// True when some transaction WATCHes a key here (read without taking the lock).

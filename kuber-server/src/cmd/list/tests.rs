@@ -497,9 +497,12 @@ async fn a_woken_client_that_finds_nothing_keeps_its_place() {
     settle().await;
     let second = spawn_run!(s.client(Role::User), "BLPOP q 0");
     settle().await;
+    // As in Redis, clients woken by a transaction are served after EXEC: the LPOP inside it has
+    // already taken the element the RPUSH woke the first client for.
+    other.run("MULTI").await;
     other.run("RPUSH q stolen").await;
-    // Runs before the woken client gets to it.
-    assert_eq!(other.run("LPOP q").await, "$6\r\nstolen\r\n");
+    other.run("LPOP q").await;
+    assert_eq!(other.run("EXEC").await, "*2\r\n:1\r\n$6\r\nstolen\r\n");
     settle().await;
     assert!(!first.is_finished() && !second.is_finished());
     other.run("RPUSH q x").await;
@@ -532,14 +535,20 @@ async fn an_aborted_waiter_does_not_swallow_a_wake_up() {
 #[tokio::test]
 async fn a_waiter_dropped_after_its_wake_up_hands_it_on() {
     let s = server();
-    let mut pusher = s.client(Role::User);
     let woken = spawn_run!(s.client(Role::User), "BLPOP q 0");
     settle().await;
     let next = spawn_run!(s.client(Role::User), "BLPOP q 0");
     settle().await;
-    // The push wakes the first waiter; on this single-threaded runtime it cannot run before
-    // it is aborted, so the wake-up it was handed must pass to the next waiter.
-    pusher.run("RPUSH q v").await;
+    // A push wakes the first waiter, which goes away before it can act (this test does not yield
+    // between the two; a real push's reply would wait for it): the wake-up it was handed must
+    // pass to the next waiter.
+    {
+        let region = s.state.store.default_region();
+        let mut ks = region.lock();
+        let list = crate::store::Value::List([bytes::Bytes::from("v")].into());
+        ks.set(b"q", list, None, s.state.store.now());
+        ks.signal_ready(b"q");
+    }
     woken.abort();
     assert!(woken.await.is_err_and(|e| e.is_cancelled()));
     let (_, reply) = tokio::time::timeout(Duration::from_secs(5), next)
@@ -629,3 +638,20 @@ async fn a_list_renamed_into_place_serves_a_blocked_client() {
 
 mod mpop;
 mod sort;
+
+#[tokio::test]
+async fn a_push_replies_after_the_clients_it_woke_were_served() {
+    // Redis's "Circular BRPOPLPUSH": the push wakes the first mover, whose push wakes the
+    // second. When the pusher has its reply, both moves are done — no settling needed.
+    let s = server();
+    let mut pusher = s.client(Role::User);
+    let first = spawn_run!(s.client(Role::User), "BRPOPLPUSH list1 list2 0");
+    settle().await;
+    let second = spawn_run!(s.client(Role::User), "BRPOPLPUSH list2 list1 0");
+    settle().await;
+    assert_eq!(pusher.run("RPUSH list1 foo").await, ":1\r\n");
+    assert_eq!(pusher.run("LRANGE list1 0 -1").await, "*1\r\n$3\r\nfoo\r\n");
+    assert_eq!(pusher.run("LRANGE list2 0 -1").await, "*0\r\n");
+    assert_eq!(first.await.unwrap().1, "$3\r\nfoo\r\n");
+    assert_eq!(second.await.unwrap().1, "$3\r\nfoo\r\n");
+}
