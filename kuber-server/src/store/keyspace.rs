@@ -631,6 +631,9 @@ impl Keyspace {
         if let Some((old_expiry, key)) = reindex {
             self.books.reindex_expiry(old_expiry, expires_at, &key);
         }
+        if matches!(old_value, Some(Value::Stream(_))) {
+            self.stream_gone(key);
+        }
         self.stats.sets += 1;
         self.books.changed(key);
         if created.1 {
@@ -712,7 +715,18 @@ impl Keyspace {
         };
         self.books.forget(&entry);
         self.books.changed(key);
+        if matches!(entry.value, Value::Stream(_)) {
+            self.stream_gone(key);
+        }
         Some(entry)
+    }
+
+    /// A stream left `key` (deleted, replaced, renamed away): clients blocked on it in XREADGROUP
+    /// must hear that it no longer exists, as Redis's `signalDeletedKeyAsReady` tells them.
+    fn stream_gone(&mut self, key: &[u8]) {
+        if self.waiters.contains_key(key) {
+            self.signal_ready(key);
+        }
     }
 
     /// Inserts a whole entry (RENAME, COPY), replacing whatever `entry.key` held.
@@ -740,6 +754,13 @@ impl Keyspace {
             }
         }
         let freed = self.books.memory as i64;
+        // Blocked XREADGROUP clients learn that their stream is gone; others look and wait on.
+        let blocked: Vec<Bytes> = self.waiters.keys().cloned().collect();
+        for key in blocked {
+            if self.find_live(&key) {
+                self.signal_ready(&key);
+            }
+        }
         self.slots = (0..INITIAL_SLOTS).map(|_| HashTable::new()).collect();
         self.books.len = 0;
         self.books.expiries.clear();

@@ -5,6 +5,7 @@ pub mod clock;
 pub mod glob;
 pub mod keyspace;
 pub mod region;
+pub mod stream;
 pub mod value;
 pub mod zset;
 
@@ -20,6 +21,7 @@ use crate::persistence::journal::Journal;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use keyspace::{Keyspace, RegionStats, ScanFilter};
 pub use region::{Region, RegionSettings};
+pub use stream::Stream;
 pub use value::{Entry, Value, element_cost};
 pub use zset::ZSet;
 
