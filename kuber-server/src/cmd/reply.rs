@@ -374,8 +374,7 @@ pub const STREAM_XREAD_NOACK: &str =
 /// XREADGROUP with `$`.
 pub const STREAM_XREADGROUP_DOLLAR: &str = "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.";
 /// XREAD with `>`.
-pub const STREAM_XREAD_GT: &str =
-    "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.";
+pub const STREAM_XREAD_GT: &str = "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.";
 /// A blocked XREADGROUP whose group was destroyed.
 pub const STREAM_GROUP_GONE: &str =
     "NOGROUP the consumer group this client was blocked on no longer exists";

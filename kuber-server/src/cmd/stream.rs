@@ -298,7 +298,10 @@ fn range_frames(
             .map(|(id, f)| entry_frame(*id, f))
             .collect()
     } else {
-        range.take(limit).map(|(id, f)| entry_frame(*id, f)).collect()
+        range
+            .take(limit)
+            .map(|(id, f)| entry_frame(*id, f))
+            .collect()
     }
 }
 

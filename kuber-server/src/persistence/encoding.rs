@@ -250,7 +250,7 @@ impl Reader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::stream::{Consumer, Group, PendingEntry, Stream, StreamId};
+    use crate::store::stream::{Consumer, Group, NODE_MAX_ENTRIES, PendingEntry, Stream, StreamId};
     use proptest::prelude::*;
 
     const MAX_JSON: usize = 1 << 20;
@@ -313,6 +313,7 @@ mod tests {
             s.append(
                 StreamId::new(ms, 0),
                 vec![(Bytes::from_static(b"f"), Bytes::from(format!("v{ms}")))],
+                NODE_MAX_ENTRIES,
             );
         }
         s.delete(StreamId::new(2, 0));
@@ -330,7 +331,9 @@ mod tests {
             );
             group.assign(StreamId::new(id, 0), &name);
         }
-        group.consumers.insert(Bytes::from_static(b"idle"), Consumer::default());
+        group
+            .consumers
+            .insert(Bytes::from_static(b"idle"), Consumer::default());
         s.groups.insert(Bytes::from_static(b"g"), group);
         s.groups
             .insert(Bytes::from_static(b"fresh"), Group::new(StreamId::MIN, -1));
@@ -360,6 +363,7 @@ mod tests {
         s.append(
             StreamId::new(5, 1),
             vec![(Bytes::from_static(b"a"), Bytes::from_static(b"b"))],
+            NODE_MAX_ENTRIES,
         );
         let mut group = Group::new(StreamId::new(5, 1), 1);
         group
@@ -398,9 +402,30 @@ mod tests {
         assert!(decode(ValueKind::Json, b"{not json", MAX_JSON).is_err());
         assert!(decode(ValueKind::Json, b"[1,2,3]", 3).is_err());
         // Stream entries out of order, above the last ID, or a PEL naming no consumer.
-        assert!(decode(ValueKind::Stream, b"\x01\x05\x00\x02\x00\x00\x02\x02\x00\x01\x01a\x01b\x01\x00\x01\x01a\x01b\x00", MAX_JSON).is_err());
-        assert!(decode(ValueKind::Stream, b"\x01\x01\x00\x01\x00\x00\x01\x02\x00\x01\x01a\x01b\x00", MAX_JSON).is_err());
-        assert!(decode(ValueKind::Stream, b"\x01\x00\x00\x00\x00\x00\x00\x01\x01g\x00\x00\x00\x00\x01\x01\x00\x01x\x00\x01", MAX_JSON).is_err());
+        assert!(
+            decode(
+                ValueKind::Stream,
+                b"\x01\x05\x00\x02\x00\x00\x02\x02\x00\x01\x01a\x01b\x01\x00\x01\x01a\x01b\x00",
+                MAX_JSON
+            )
+            .is_err()
+        );
+        assert!(
+            decode(
+                ValueKind::Stream,
+                b"\x01\x01\x00\x01\x00\x00\x01\x02\x00\x01\x01a\x01b\x00",
+                MAX_JSON
+            )
+            .is_err()
+        );
+        assert!(
+            decode(
+                ValueKind::Stream,
+                b"\x01\x00\x00\x00\x00\x00\x00\x01\x01g\x00\x00\x00\x00\x01\x01\x00\x01x\x00\x01",
+                MAX_JSON
+            )
+            .is_err()
+        );
     }
 
     proptest! {
@@ -424,7 +449,7 @@ mod tests {
             let mut ms = 0;
             for (step, value) in &items {
                 ms += step;
-                stream.append(StreamId::new(ms, 0), vec![(Bytes::from_static(b"f"), Bytes::copy_from_slice(value))]);
+                stream.append(StreamId::new(ms, 0), vec![(Bytes::from_static(b"f"), Bytes::copy_from_slice(value))], NODE_MAX_ENTRIES);
             }
             if !items.is_empty() {
                 let victim = (deleted % items.len() as u64) as usize;

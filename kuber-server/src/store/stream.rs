@@ -14,7 +14,8 @@ use bytes::Bytes;
 
 use super::value::element_cost;
 
-/// Entries per node before a new node starts (Redis's default `stream-node-max-entries`).
+/// Entries per node before a new node starts: Redis's default `stream-node-max-entries`, which
+/// CONFIG SET changes for later appends.
 pub const NODE_MAX_ENTRIES: u64 = 100;
 
 /// Memory counted per entry on top of its fields (ID, map node).
@@ -232,7 +233,7 @@ pub enum Trim {
 }
 
 /// A stream value.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Stream {
     entries: BTreeMap<StreamId, Fields>,
     /// Nodes keyed by their first ID.
@@ -248,6 +249,19 @@ pub struct Stream {
     /// Consumer groups by name.
     pub groups: BTreeMap<Bytes, Group>,
     entry_bytes: usize,
+}
+
+/// Two streams are equal when they hold the same entries, counters and groups; the node layout
+/// is how they got there (a stream read back from persistence is laid out afresh).
+impl PartialEq for Stream {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries == other.entries
+            && self.last_id == other.last_id
+            && self.entries_added == other.entries_added
+            && self.max_deleted_id == other.max_deleted_id
+            && self.first_id == other.first_id
+            && self.groups == other.groups
+    }
 }
 
 fn fields_cost(fields: &Fields) -> usize {
@@ -292,10 +306,7 @@ impl Stream {
     ) -> impl DoubleEndedIterator<Item = (&StreamId, &Fields)> {
         let valid = start <= end;
         let (start, end) = if valid { (start, end) } else { (end, end) };
-        self.entries
-            .range(start..=end)
-            .filter(move |_| valid)
-            .map(|(id, f)| (id, f))
+        self.entries.range(start..=end).filter(move |_| valid)
     }
 
     /// The first entry.
@@ -317,13 +328,14 @@ impl Stream {
         }
     }
 
-    /// Appends an entry; `id` must be above [`Stream::last_id`].
-    pub fn append(&mut self, id: StreamId, fields: Fields) {
+    /// Appends an entry; `id` must be above [`Stream::last_id`]. The last node takes it unless it
+    /// already holds `node_max_entries` entries, live or deleted (0 = no limit).
+    pub fn append(&mut self, id: StreamId, fields: Fields, node_max_entries: u64) {
         debug_assert!(id > self.last_id || (self.last_id.is_zero() && id > StreamId::MIN));
         self.entry_bytes += fields_cost(&fields);
         self.entries.insert(id, fields);
         match self.nodes.last_entry() {
-            Some(mut node) if node.get().total < NODE_MAX_ENTRIES => {
+            Some(mut node) if node_max_entries == 0 || node.get().total < node_max_entries => {
                 let node = node.get_mut();
                 node.live += 1;
                 node.total += 1;
@@ -503,8 +515,7 @@ impl Stream {
         if self.entries_added == 0 {
             return Some(0);
         }
-        if group.entries_read != UNKNOWN_ENTRIES_READ && !self.has_tombstones_from(group.last_id)
-        {
+        if group.entries_read != UNKNOWN_ENTRIES_READ && !self.has_tombstones_from(group.last_id) {
             return Some(self.entries_added as i64 - group.entries_read);
         }
         match self.entries_read_at(group.last_id) {
@@ -542,7 +553,7 @@ impl Stream {
     ) -> Stream {
         let mut stream = Stream::new();
         for (id, fields) in entries {
-            stream.append(id, fields);
+            stream.append(id, fields, NODE_MAX_ENTRIES);
         }
         stream.last_id = last_id;
         stream.entries_added = entries_added;
@@ -569,17 +580,14 @@ mod tests {
     fn filled(n: u64) -> Stream {
         let mut s = Stream::new();
         for i in 1..=n {
-            s.append(StreamId::new(i, 0), fields());
+            s.append(StreamId::new(i, 0), fields(), NODE_MAX_ENTRIES);
         }
         s
     }
 
     #[test]
     fn ids_step_across_the_sequence_boundary() {
-        assert_eq!(
-            StreamId::new(1, u64::MAX).next(),
-            Some(StreamId::new(2, 0))
-        );
+        assert_eq!(StreamId::new(1, u64::MAX).next(), Some(StreamId::new(2, 0)));
         assert_eq!(StreamId::MAX.next(), None);
         assert_eq!(StreamId::new(2, 0).prev(), Some(StreamId::new(1, u64::MAX)));
         assert_eq!(StreamId::MIN.prev(), None);

@@ -158,6 +158,11 @@ pub(super) fn xadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         .collect();
     let key = &args[1];
     let now = ctx.now;
+    let node_max_entries = ctx
+        .state
+        .live
+        .stream_node_max_entries
+        .load(std::sync::atomic::Ordering::Relaxed);
     let expiry = ctx
         .region()
         .default_ttl_ms()
@@ -173,7 +178,7 @@ pub(super) fn xadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     }
     let added = edit_stream(&mut ks, key, now, |stream| {
         let id = new_entry_id(stream, parsed.id, now)?;
-        stream.append(id, fields);
+        stream.append(id, fields, node_max_entries);
         let trimmed = parsed
             .trim
             .map_or(0, |trim| stream.trim(trim, parsed.approx, parsed.limit));
@@ -232,13 +237,7 @@ fn range(ctx: &mut Ctx<'_>, args: &[Bytes], rev: bool) -> Frame {
         Err(e) => e,
         Ok(None) => Frame::Array(Vec::new()),
         Ok(Some(_)) if count == Some(0) => Frame::NullArray,
-        Ok(Some(stream)) => Frame::Array(range_frames(
-            stream,
-            start,
-            end,
-            count.unwrap_or(0),
-            rev,
-        )),
+        Ok(Some(stream)) => Frame::Array(range_frames(stream, start, end, count.unwrap_or(0), rev)),
     }
 }
 

@@ -83,7 +83,10 @@ pub(super) fn xinfo(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
                         map(vec![
                             ("name", Frame::Bulk(name.clone())),
                             ("pending", Frame::Integer(c.pending.len() as i64)),
-                            ("idle", Frame::Integer(now.saturating_sub(c.seen_time) as i64)),
+                            (
+                                "idle",
+                                Frame::Integer(now.saturating_sub(c.seen_time) as i64),
+                            ),
                         ])
                     })
                     .collect(),
@@ -132,7 +135,10 @@ fn group_summary(stream: &Stream, name: &Bytes, g: &Group) -> Frame {
 fn common(stream: &Stream) -> Vec<(&'static str, Frame)> {
     vec![
         ("length", Frame::Integer(stream.len() as i64)),
-        ("radix-tree-keys", Frame::Integer(stream.node_count() as i64)),
+        (
+            "radix-tree-keys",
+            Frame::Integer(stream.node_count() as i64),
+        ),
         // Redis counts the radix tree's inner nodes too; one root above the keys is close.
         (
             "radix-tree-nodes",

@@ -54,7 +54,7 @@ fn parse(args: &[Bytes], grouped: bool) -> Result<ReadArgs<'_>, Frame> {
             read.count = usize::try_from(int_arg(&args[i])?.max(0)).unwrap_or(usize::MAX);
         } else if is(opt, "STREAMS") && more > 0 {
             let rest = args.len() - i - 1;
-            if rest % 2 != 0 {
+            if !rest.is_multiple_of(2) {
                 let (name, symbol) = if grouped {
                     ("xreadgroup", '>')
                 } else {
@@ -105,9 +105,7 @@ fn read_reply(served: Vec<(Bytes, Vec<Frame>)>, protocol: ProtocolVersion) -> Fr
         Frame::Array(
             served
                 .into_iter()
-                .map(|(key, entries)| {
-                    Frame::Array(vec![Frame::Bulk(key), Frame::Array(entries)])
-                })
+                .map(|(key, entries)| Frame::Array(vec![Frame::Bulk(key), Frame::Array(entries)]))
                 .collect(),
         )
     }
