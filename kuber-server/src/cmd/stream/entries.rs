@@ -15,9 +15,22 @@ use crate::notify::STREAM;
 use crate::store::Value;
 use crate::store::stream::{Fields, Stream, StreamId, Trim};
 
-/// Entries an approximate trim may remove without an explicit LIMIT (Redis: 100 times
-/// `stream-node-max-entries`).
-const DEFAULT_APPROX_LIMIT: u64 = 10_000;
+/// Entries an approximate trim may remove without an explicit LIMIT: 100 times
+/// `stream-node-max-entries`, or 10000 when that is 0 or the product exceeds a million (Redis).
+fn default_approx_limit(node_max_entries: u64) -> u64 {
+    match node_max_entries.saturating_mul(100) {
+        0 | 1_000_001.. => 10_000,
+        limit => limit,
+    }
+}
+
+/// The current `stream-node-max-entries`.
+fn node_max_entries(ctx: &Ctx<'_>) -> u64 {
+    ctx.state
+        .live
+        .stream_node_max_entries
+        .load(std::sync::atomic::Ordering::Relaxed)
+}
 
 /// What XADD and XTRIM parsed (Redis's `streamParseAddOrTrimArgsOrReply`).
 struct AddOrTrim {
@@ -32,7 +45,7 @@ struct AddOrTrim {
     id_at: usize,
 }
 
-fn parse_add_or_trim(args: &[Bytes], xadd: bool) -> Result<AddOrTrim, Frame> {
+fn parse_add_or_trim(args: &[Bytes], xadd: bool, node_max: u64) -> Result<AddOrTrim, Frame> {
     let mut parsed = AddOrTrim {
         trim: None,
         approx: false,
@@ -100,7 +113,7 @@ fn parse_add_or_trim(args: &[Bytes], xadd: bool) -> Result<AddOrTrim, Frame> {
             return Err(err(reply::STREAM_LIMIT_NO_APPROX));
         }
     } else if parsed.approx {
-        parsed.limit = DEFAULT_APPROX_LIMIT;
+        parsed.limit = default_approx_limit(node_max);
     }
     Ok(parsed)
 }
@@ -134,7 +147,8 @@ fn new_entry_id(
 
 /// `XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value ...`
 pub(super) fn xadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
-    let parsed = match parse_add_or_trim(args, true) {
+    let node_max_entries = node_max_entries(ctx);
+    let parsed = match parse_add_or_trim(args, true, node_max_entries) {
         Ok(parsed) => parsed,
         Err(e) => return e,
     };
@@ -158,11 +172,6 @@ pub(super) fn xadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         .collect();
     let key = &args[1];
     let now = ctx.now;
-    let node_max_entries = ctx
-        .state
-        .live
-        .stream_node_max_entries
-        .load(std::sync::atomic::Ordering::Relaxed);
     let expiry = ctx
         .region()
         .default_ttl_ms()
@@ -284,13 +293,14 @@ pub(super) fn xdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
 /// `XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]`
 pub(super) fn xtrim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     let key = &args[1];
+    let node_max = node_max_entries(ctx);
     let mut ks = ctx.session.region.lock();
     match stream_at(&mut ks, key, ctx.now) {
         Err(e) => return e,
         Ok(None) => return Frame::Integer(0),
         Ok(Some(_)) => {}
     }
-    let parsed = match parse_add_or_trim(args, false) {
+    let parsed = match parse_add_or_trim(args, false, node_max) {
         Ok(parsed) => parsed,
         Err(e) => return e,
     };

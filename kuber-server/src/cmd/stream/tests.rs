@@ -458,3 +458,27 @@ async fn copy_rename_and_move_carry_streams_whole() {
     assert_eq!(c.run("XLEN u").await, ":3\r\n");
     assert_eq!(c.run("OBJECT ENCODING u").await, bulk("stream"));
 }
+
+#[tokio::test]
+async fn node_size_follows_config_and_bounds_approximate_trims() {
+    let s = server();
+    let mut admin = s.client(Role::Admin);
+    assert_eq!(
+        admin.run("CONFIG SET stream-node-max-entries 1").await,
+        "+OK\r\n"
+    );
+    for i in 1..=102 {
+        admin.run(&format!("XADD s {i} f v")).await;
+    }
+    // Without LIMIT, `~` removes at most 100 × stream-node-max-entries entries.
+    assert_eq!(admin.run("XTRIM s MAXLEN ~ 1").await, ":100\r\n");
+    let info = admin.run("XINFO STREAM s").await;
+    assert!(
+        info.contains(&format!("{}:2\r\n", bulk("radix-tree-keys"))),
+        "{info}"
+    );
+    assert_eq!(
+        admin.run("CONFIG GET stream-node-max-entries").await,
+        format!("*2\r\n{}{}", bulk("stream-node-max-entries"), bulk("1"))
+    );
+}
