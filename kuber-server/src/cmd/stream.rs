@@ -1,12 +1,13 @@
 //! Stream commands (Redis 7.0 semantics): the command-table rows and what the families share —
 //! ID parsing, access to a key's stream with memory bookkeeping, and entry replies. Entries
 //! (XADD, XRANGE, XDEL, XTRIM, XSETID) live in `entries`, reads (XREAD, XREADGROUP, blocking
-//! included) in `read`, consumer groups (XGROUP, XACK, XPENDING, XCLAIM, XAUTOCLAIM) in `groups`,
-//! XINFO in `info`.
+//! included) in `read`, consumer groups (XGROUP, XACK, XPENDING) in `groups`, claims (XCLAIM,
+//! XAUTOCLAIM) in `claim`, XINFO in `info`.
 //!
 //! Wake-ups: XADD (and anything that moves or deletes a stream) calls `signal_ready`; a blocked
 //! reader retries, and the dispatcher hands the wake-up on in arrival order (see `run_blocking`).
 
+mod claim;
 mod entries;
 mod groups;
 mod info;
@@ -133,7 +134,7 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
         KEY1,
         "stream",
         "Changes the owner of pending entries (IDLE, TIME, RETRYCOUNT, FORCE, JUSTID, LASTID).",
-        Sync(groups::xclaim)
+        Sync(claim::xclaim)
     ),
     cmd!(
         "xautoclaim",
@@ -142,7 +143,7 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
         KEY1,
         "stream",
         "Claims pending entries idle for long enough, scanning from a cursor (COUNT, JUSTID).",
-        Sync(groups::xautoclaim)
+        Sync(claim::xautoclaim)
     ),
     cmd!(
         "xgroup",
