@@ -175,6 +175,9 @@ pub struct Keyspace {
     /// For each key whose wake-up was handed to a blocked client that has not yet acted on it,
     /// that client's id. Further signals on the key wait for it (see [`Keyspace::signal_ready`]).
     woken: hashbrown::HashMap<Bytes, u64>,
+    /// For each key whose wake-up is making a round of stream readers, the blocked calls it has
+    /// reached (see [`Keyspace::release_wake_ups`]).
+    stream_rounds: hashbrown::HashMap<Bytes, hashbrown::HashSet<u64>>,
     /// WATCH registrations.
     watches: Watches,
     /// Keys whose values were evicted to the persistence backend: they still exist, and a command
@@ -240,6 +243,7 @@ impl Keyspace {
             stats: RegionStats::default(),
             waiters: hashbrown::HashMap::new(),
             woken: hashbrown::HashMap::new(),
+            stream_rounds: hashbrown::HashMap::new(),
             watches: Watches::default(),
             on_disk: hashbrown::HashSet::new(),
             on_disk_count: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
@@ -524,18 +528,37 @@ impl Keyspace {
     }
 
     /// Wakes the longest-waiting client blocked on `key`, if any. Called by commands that add
-    /// elements to a list or sorted set. While a client woken for `key` has not acted yet, this
+    /// elements to a list, sorted set or stream. While a client woken for `key` has not acted yet, this
     /// does nothing: that client passes the wake-up on when it is done
     /// ([`Keyspace::release_wake_ups`]), so clients are served one at a time in arrival order even
     /// when one of them waits on several keys and is woken through more than one.
     pub fn signal_ready(&mut self, key: &[u8]) {
-        if self.woken.contains_key(key) {
+        let stream = self.holds_stream(key);
+        self.signal(key, stream);
+    }
+
+    /// Wakes the longest-waiting client blocked on `key`; with `stream_round`, the wake-up then
+    /// makes a round of every client queued on the key (stream readers do not consume what woke
+    /// them, so one finding nothing must not keep the others from looking).
+    fn signal(&mut self, key: &[u8], stream_round: bool) {
+        if let Some(&holder) = self.woken.get(key) {
+            // A write during a round: everyone gets another look.
+            if let Some(reached) = self.stream_rounds.get_mut(key) {
+                reached.clear();
+                reached.insert(holder);
+            }
             return;
         }
         if let Some(queue) = self.waiters.get_mut(key) {
             if let Some(waiter) = queue.pop_front() {
                 waiter.notify.notify_one();
                 self.woken.insert(Bytes::copy_from_slice(key), waiter.id);
+                if stream_round {
+                    self.stream_rounds.insert(
+                        Bytes::copy_from_slice(key),
+                        [waiter.id].into_iter().collect(),
+                    );
+                }
             }
             if queue.is_empty() {
                 self.waiters.remove(key);
@@ -543,16 +566,53 @@ impl Keyspace {
         }
     }
 
+    /// Hands a stream round's wake-up to the longest-waiting client on `key` it has not reached
+    /// yet, or ends the round. Clients that found nothing queue again at the front, so a round
+    /// reaches each waiting client once, in arrival order, and cannot go round forever.
+    fn continue_stream_round(&mut self, key: &[u8]) {
+        let Some(reached) = self.stream_rounds.get_mut(key) else {
+            return;
+        };
+        let next = self.waiters.get_mut(key).and_then(|queue| {
+            let at = queue.iter().position(|w| !reached.contains(&w.id))?;
+            queue.remove(at)
+        });
+        match next {
+            Some(waiter) => {
+                reached.insert(waiter.id);
+                waiter.notify.notify_one();
+                self.woken.insert(Bytes::copy_from_slice(key), waiter.id);
+            }
+            None => {
+                self.stream_rounds.remove(key);
+            }
+        }
+        if self.waiters.get(key).is_some_and(|q| q.is_empty()) {
+            self.waiters.remove(key);
+        }
+    }
+
+    /// True when `key` holds a stream (expired or not: only the wake-up's kind depends on it).
+    fn holds_stream(&self, key: &[u8]) -> bool {
+        let hash = self.hash(key);
+        self.slots[self.slot_index(hash)]
+            .find(hash, |e| e.key.as_ref() == key)
+            .is_some_and(|e| matches!(e.value, Value::Stream(_)))
+    }
+
     /// Called by blocked client `id` when it has acted on its wake-ups (served, found nothing,
     /// timed out or went away): every key whose wake-up it held is released and, with `pass_on`,
-    /// signalled for the next client in line if it still holds a value. A client that was woken
+    /// signalled for the next client in line if it still holds a value. A stream's wake-up goes
+    /// on to the next client it has not reached either way (see `continue_stream_round`). A client that was woken
     /// but found nothing it could use passes nothing on: the key is gone or holds a type it does
     /// not wait for, and handing that on could wake two such clients in turn forever.
     pub fn release_wake_ups(&mut self, id: u64, keys: &[Bytes], now: u64, pass_on: bool) {
         for key in keys {
             if self.woken.get(&key[..]) == Some(&id) {
                 self.woken.remove(&key[..]);
-                if pass_on && self.peek(key, now).is_some() {
+                if self.stream_rounds.contains_key(&key[..]) {
+                    self.continue_stream_round(key);
+                } else if pass_on && self.peek(key, now).is_some() {
                     self.signal_ready(key);
                 }
             }
@@ -725,7 +785,7 @@ impl Keyspace {
     /// must hear that it no longer exists, as Redis's `signalDeletedKeyAsReady` tells them.
     fn stream_gone(&mut self, key: &[u8]) {
         if self.waiters.contains_key(key) {
-            self.signal_ready(key);
+            self.signal(key, true);
         }
     }
 

@@ -438,6 +438,54 @@ async fn blocked_group_readers_are_served_in_arrival_order() {
 }
 
 #[tokio::test]
+async fn one_xadd_reaches_readers_of_every_group() {
+    let s = server();
+    let mut writer = s.client(Role::User);
+    writer.run("XGROUP CREATE s a $ MKSTREAM").await;
+    writer.run("XGROUP CREATE s b $").await;
+    let a1 = spawn_run!(
+        s.client(Role::User),
+        "XREADGROUP GROUP a a1 BLOCK 0 STREAMS s >"
+    );
+    settle().await;
+    let a2 = spawn_run!(
+        s.client(Role::User),
+        "XREADGROUP GROUP a a2 BLOCK 0 STREAMS s >"
+    );
+    settle().await;
+    let future = spawn_run!(s.client(Role::User), "XREAD BLOCK 0 STREAMS s 99-0");
+    settle().await;
+    let b1 = spawn_run!(
+        s.client(Role::User),
+        "XREADGROUP GROUP b b1 BLOCK 0 STREAMS s >"
+    );
+    settle().await;
+    let reader = spawn_run!(s.client(Role::User), "XREAD BLOCK 0 STREAMS s $");
+    settle().await;
+    fill(&mut writer, "s", &["1-0"]).await;
+    let served = format!(
+        "*1\r\n*2\r\n{}{}",
+        bulk("s"),
+        entries(&[("1-0", &["f", "v"])])
+    );
+    // a2 finds nothing left for group a, and the XREAD of a later ID nothing at all: neither
+    // keeps the wake-up from the readers queued behind them.
+    assert_eq!(a1.await.unwrap().1, served);
+    assert_eq!(b1.await.unwrap().1, served);
+    assert_eq!(reader.await.unwrap().1, served);
+    settle().await;
+    assert!(!a2.is_finished() && !future.is_finished());
+    fill(&mut writer, "s", &["100-0"]).await;
+    let later = format!(
+        "*1\r\n*2\r\n{}{}",
+        bulk("s"),
+        entries(&[("100-0", &["f", "v"])])
+    );
+    assert_eq!(a2.await.unwrap().1, later);
+    assert_eq!(future.await.unwrap().1, later);
+}
+
+#[tokio::test]
 async fn copy_rename_and_move_carry_streams_whole() {
     let s = server();
     let mut c = s.client(Role::User);
