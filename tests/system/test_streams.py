@@ -1,5 +1,6 @@
 """Streams through redis-py against the real server: XADD, a consumer group read with XREADGROUP
-(blocking included, served by another client's XADD), XPENDING, XACK and XINFO, and WRONGTYPE."""
+(blocking included, served by another client's XADD), XPENDING, XACK and XINFO, WRONGTYPE, and a
+stream with its consumer group coming back after a restart (persistence is on by default)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import time
 import pytest
 import redis
 
-from kuber_system import KuberServer
+from kuber_system import KuberFactory, KuberServer
 
 
 @pytest.fixture
@@ -73,3 +74,21 @@ def test_stream_errors(r: redis.Redis) -> None:
         r.xadd("s", {"f": "v"}, id="5-0")
     with pytest.raises(redis.ResponseError, match="NOGROUP"):
         r.xreadgroup("nogroup", "c", {"s": ">"})
+
+
+def test_a_stream_and_its_group_survive_a_restart(kuber_factory: KuberFactory) -> None:
+    server = kuber_factory.start()
+    c = server.client()
+    for i in range(1, 4):
+        c.xadd("events", {"n": str(i)}, id=f"{i}-0")
+    c.xdel("events", "2-0")
+    c.xgroup_create("events", "audit", id="0")
+    c.xreadgroup("audit", "alice", {"events": ">"}, count=1)
+    before = c.xinfo_stream("events", full=True)
+    assert server.stop() == 0, server.stderr()[-2000:]
+
+    server = kuber_factory.start(data_dir=server.data_dir, admin_password=server.admin_password)
+    c = server.client()
+    assert c.xinfo_stream("events", full=True) == before
+    assert c.xreadgroup("audit", "bob", {"events": ">"}) == [["events", [("3-0", {"n": "3"})]]]
+    assert c.xpending("events", "audit")["pending"] == 2
