@@ -230,11 +230,6 @@ fn parse_u64(digits: &[u8]) -> Option<u64> {
     std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
-/// A Redis integer option argument (`getLongLongFromObjectOrReply`).
-fn int_arg(arg: &[u8]) -> Result<i64, Frame> {
-    crate::store::value::parse_i64(arg).ok_or(err(reply::NOT_INTEGER))
-}
-
 /// The stream under `key`: `Ok(None)` when missing, `Err(WRONGTYPE)` for another type.
 fn stream_at<'a>(
     ks: &'a mut Keyspace,

@@ -5,11 +5,10 @@ use bytes::Bytes;
 use kuber_protocol::Frame;
 
 use super::{
-    edit_stream, id_frame, int_arg, parse_add_id, parse_bound, parse_strict_id, range_frames,
-    stream_at,
+    edit_stream, id_frame, parse_add_id, parse_bound, parse_strict_id, range_frames, stream_at,
 };
 use crate::cmd::Ctx;
-use crate::cmd::args::is;
+use crate::cmd::args::{int, is};
 use crate::cmd::reply::{self, err};
 use crate::notify::STREAM;
 use crate::store::Value;
@@ -74,7 +73,7 @@ fn parse_add_or_trim(args: &[Bytes], xadd: bool, node_max: u64) -> Result<AddOrT
             }
             let threshold = &args[i + 1];
             parsed.trim = Some(if is(opt, "MAXLEN") {
-                let max = int_arg(threshold)?;
+                let max = int(threshold)?;
                 if max < 0 {
                     return Err(err(reply::STREAM_MAXLEN_NEGATIVE));
                 }
@@ -84,7 +83,7 @@ fn parse_add_or_trim(args: &[Bytes], xadd: bool, node_max: u64) -> Result<AddOrT
             });
             i += 1;
         } else if is(opt, "LIMIT") && more > 0 {
-            let limit = int_arg(&args[i + 1])?;
+            let limit = int(&args[i + 1])?;
             if limit < 0 {
                 return Err(err(reply::STREAM_LIMIT_NEGATIVE));
             }
@@ -232,7 +231,7 @@ fn range(ctx: &mut Ctx<'_>, args: &[Bytes], rev: bool) -> Frame {
     let mut i = 4;
     while i < args.len() {
         if is(&args[i], "COUNT") && i + 1 < args.len() {
-            match int_arg(&args[i + 1]) {
+            match int(&args[i + 1]) {
                 Ok(n) => count = Some(n.max(0) as usize),
                 Err(e) => return e,
             }
@@ -329,7 +328,7 @@ pub(super) fn xsetid(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     while i < args.len() {
         let more = args.len() - 1 - i;
         if is(&args[i], "ENTRIESADDED") && more > 0 {
-            match int_arg(&args[i + 1]) {
+            match int(&args[i + 1]) {
                 Ok(n) if n < 0 => return err(reply::STREAM_ENTRIES_ADDED_NEGATIVE),
                 Ok(n) => entries_added = Some(n as u64),
                 Err(e) => return e,

@@ -4,9 +4,9 @@
 use bytes::Bytes;
 use kuber_protocol::Frame;
 
-use super::{edit_stream, id_frame, int_arg, parse_bound, parse_id, parse_strict_id, stream_at};
+use super::{edit_stream, id_frame, parse_bound, parse_id, parse_strict_id, stream_at};
 use crate::cmd::Ctx;
-use crate::cmd::args::is;
+use crate::cmd::args::{int, is};
 use crate::cmd::reply::{self, err};
 use crate::notify::STREAM;
 use crate::store::Value;
@@ -46,7 +46,7 @@ fn xgroup_arity(sub: &str) -> Option<i32> {
 
 /// An ENTRIESREAD value: non-negative or -1.
 fn entries_read_arg(arg: &[u8]) -> Result<i64, Frame> {
-    match int_arg(arg)? {
+    match int(arg)? {
         n if n < 0 && n != UNKNOWN_ENTRIES_READ => Err(err(reply::STREAM_ENTRIES_READ)),
         n => Ok(n),
     }
@@ -273,7 +273,7 @@ pub(super) fn xpending(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         let mut at = 3;
         let mut min_idle = 0;
         if is(&args[3], "IDLE") {
-            match int_arg(&args[4]) {
+            match int(&args[4]) {
                 Ok(n) => min_idle = n,
                 Err(e) => return e,
             }
@@ -282,7 +282,7 @@ pub(super) fn xpending(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
             }
             at += 2;
         }
-        let count = match int_arg(&args[at + 2]) {
+        let count = match int(&args[at + 2]) {
             Ok(n) => n.max(0) as u64,
             Err(e) => return e,
         };

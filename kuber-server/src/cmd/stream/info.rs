@@ -4,9 +4,9 @@
 use bytes::Bytes;
 use kuber_protocol::Frame;
 
-use super::{entry_frame, id_frame, int_arg, range_frames, stream_at};
+use super::{entry_frame, id_frame, range_frames, stream_at};
 use crate::cmd::Ctx;
-use crate::cmd::args::is;
+use crate::cmd::args::{int, is};
 use crate::cmd::reply::{self, err};
 use crate::store::stream::{Group, Stream, StreamId, UNKNOWN_ENTRIES_READ};
 
@@ -51,7 +51,7 @@ pub(super) fn xinfo(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         }
         let mut count = 10;
         if opts.len() == 3 {
-            match int_arg(&opts[2]) {
+            match int(&opts[2]) {
                 Ok(n) if n < 0 => count = 10,
                 Ok(n) => count = n as usize,
                 Err(e) => return e,

@@ -6,9 +6,9 @@
 use bytes::Bytes;
 use kuber_protocol::{Frame, ProtocolVersion};
 
-use super::{edit_stream, entry_frame, id_frame, int_arg, parse_strict_id, stream_at};
+use super::{edit_stream, entry_frame, id_frame, parse_strict_id, stream_at};
 use crate::cmd::Ctx;
-use crate::cmd::args::is;
+use crate::cmd::args::{int, is};
 use crate::cmd::reply::{self, err};
 use crate::cmd::table::Blocking;
 use crate::notify::STREAM;
@@ -51,7 +51,7 @@ fn parse(args: &[Bytes], grouped: bool) -> Result<ReadArgs<'_>, Frame> {
             read.block = Some((ms > 0).then_some(ms as u64));
         } else if is(opt, "COUNT") && more > 0 {
             i += 1;
-            read.count = usize::try_from(int_arg(&args[i])?.max(0)).unwrap_or(usize::MAX);
+            read.count = usize::try_from(int(&args[i])?.max(0)).unwrap_or(usize::MAX);
         } else if is(opt, "STREAMS") && more > 0 {
             let rest = args.len() - i - 1;
             if !rest.is_multiple_of(2) {
