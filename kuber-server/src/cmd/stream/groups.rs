@@ -9,8 +9,8 @@ use crate::cmd::Ctx;
 use crate::cmd::args::{int, is};
 use crate::cmd::reply::{self, err};
 use crate::notify::STREAM;
-use crate::store::Value;
 use crate::store::stream::{Group, PendingEntry, Stream, StreamId, UNKNOWN_ENTRIES_READ};
+use crate::store::{Keyspace, Value};
 
 const XGROUP_HELP: &[&str] = &[
     "XGROUP <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -52,7 +52,8 @@ fn entries_read_arg(arg: &[u8]) -> Result<i64, Frame> {
     }
 }
 
-/// `XGROUP subcommand ...`
+/// `XGROUP subcommand ...`: checks the subcommand's arity, CREATE's options, the key and (for
+/// SETID, CREATECONSUMER, DELCONSUMER) the group, in Redis's order, then runs the subcommand.
 pub(super) fn xgroup(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     let sub = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
     let Some(arity) = xgroup_arity(&sub) else {
@@ -65,26 +66,16 @@ pub(super) fn xgroup(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     if sub == "help" {
         return Frame::Array(XGROUP_HELP.iter().map(|l| Frame::simple(l)).collect());
     }
-    let (key, group) = (&args[2], &args[3]);
-    // CREATE's options are checked before the key, as Redis does.
-    let (mut mkstream, mut entries_read) = (false, UNKNOWN_ENTRIES_READ);
-    if sub == "create" {
-        let mut i = 5;
-        while i < args.len() {
-            if is(&args[i], "MKSTREAM") {
-                mkstream = true;
-                i += 1;
-            } else if is(&args[i], "ENTRIESREAD") && i + 1 < args.len() {
-                match entries_read_arg(&args[i + 1]) {
-                    Ok(n) => entries_read = n,
-                    Err(e) => return e,
-                }
-                i += 2;
-            } else {
-                return reply::subcommand_syntax("xgroup", &args[1]);
-            }
+    let create = if sub == "create" {
+        match parse_create_options(args) {
+            Ok(options) => Some(options),
+            Err(e) => return e,
         }
-    }
+    } else {
+        None
+    };
+    let mkstream = create.is_some_and(|(mkstream, _)| mkstream);
+    let (key, group) = (&args[2], &args[3]);
     let now = ctx.now;
     let expiry = ctx
         .region()
@@ -93,128 +84,209 @@ pub(super) fn xgroup(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     let mut ks = ctx.session.region.lock();
     let has_group = match stream_at(&mut ks, key, now) {
         Err(e) => return e,
-        Ok(None) if sub == "create" && mkstream => false,
+        Ok(None) if mkstream => false,
         Ok(None) => return err(reply::STREAM_XGROUP_NO_KEY),
         Ok(Some(stream)) => stream.groups.contains_key(group),
     };
     if !has_group && matches!(sub.as_str(), "setid" | "createconsumer" | "delconsumer") {
         return reply::stream_nogroup_for_key(group, key);
     }
-    match sub.as_str() {
-        "create" => {
-            if args.len() > 8 {
-                return reply::subcommand_syntax("xgroup", &args[1]);
-            }
-            let id_arg = &args[4];
-            let stream_last = stream_at(&mut ks, key, now)
-                .ok()
-                .flatten()
-                .map(|s| s.last_id);
-            let id = if &id_arg[..] == b"$" {
-                stream_last.unwrap_or(StreamId::MIN)
-            } else {
-                match parse_strict_id(id_arg) {
-                    Ok(id) => id,
-                    Err(e) => return e,
-                }
-            };
-            if has_group {
-                return err(reply::STREAM_BUSYGROUP);
-            }
-            if stream_last.is_none() {
-                ks.set(key, Value::Stream(Box::default()), expiry, now);
-            }
-            let name = Bytes::copy_from_slice(group);
-            let _ = edit_stream(&mut ks, key, now, |s| {
-                s.groups.insert(name, Group::new(id, entries_read));
-            });
-            ks.record_write();
-            ks.notify(STREAM, "xgroup-create", key);
-            Frame::ok()
+    let at = GroupAt {
+        ks: &mut ks,
+        key,
+        group,
+        now,
+    };
+    match (sub.as_str(), create) {
+        ("create", Some((_, entries_read))) => {
+            create_group(at, args, has_group, entries_read, expiry)
         }
-        "setid" => {
-            if args.len() != 5 && args.len() != 7 {
-                return reply::subcommand_syntax("xgroup", &args[1]);
-            }
-            let stream = stream_at(&mut ks, key, now)
-                .ok()
-                .flatten()
-                .expect("checked above");
-            let id = if &args[4][..] == b"$" {
-                stream.last_id
-            } else {
-                // Unlike CREATE, SETID takes `-` and `+` (Redis's non-strict parse).
-                match parse_id(&args[4], 0, false) {
-                    Ok(id) => id,
-                    Err(e) => return e,
-                }
-            };
-            let mut entries_read = UNKNOWN_ENTRIES_READ;
-            if args.len() == 7 {
-                if !is(&args[5], "ENTRIESREAD") {
-                    return reply::subcommand_syntax("xgroup", &args[1]);
-                }
-                match entries_read_arg(&args[6]) {
-                    Ok(n) => entries_read = n,
-                    Err(e) => return e,
-                }
-            }
-            let g = stream.groups.get_mut(group).expect("checked above");
-            g.last_id = id;
-            g.entries_read = entries_read;
-            ks.record_write();
-            ks.notify(STREAM, "xgroup-setid", key);
-            Frame::ok()
-        }
-        "destroy" => {
-            if !has_group {
-                return Frame::Integer(0);
-            }
-            let _ = edit_stream(&mut ks, key, now, |s| s.groups.remove(group));
-            ks.record_write();
-            ks.notify(STREAM, "xgroup-destroy", key);
-            // Clients blocked in XREADGROUP on this group hear that it is gone.
-            ks.signal_ready(key);
-            Frame::Integer(1)
-        }
-        "createconsumer" => {
-            let name = Bytes::copy_from_slice(&args[4]);
-            let created = edit_stream(&mut ks, key, now, |s| {
-                s.groups
-                    .get_mut(group)
-                    .is_some_and(|g| g.create_consumer(&name, now))
-            })
-            .ok()
-            .flatten()
-            .unwrap_or(false);
-            if created {
-                ks.record_write();
-                ks.notify(STREAM, "xgroup-createconsumer", key);
-            }
-            Frame::Integer(created as i64)
-        }
-        "delconsumer" => {
-            let deleted = edit_stream(&mut ks, key, now, |s| {
-                let g = s.groups.get_mut(group)?;
-                let consumer = g.consumers.remove(&args[4][..])?;
-                for id in &consumer.pending {
-                    g.pending.remove(id);
-                }
-                Some(consumer.pending.len())
-            })
-            .ok()
-            .flatten()
-            .flatten();
-            match deleted {
-                Some(pending) => {
-                    ks.record_write();
-                    ks.notify(STREAM, "xgroup-delconsumer", key);
-                    Frame::Integer(pending as i64)
-                }
-                None => Frame::Integer(0),
-            }
-        }
+        ("setid", _) => set_group_id(at, args),
+        ("destroy", _) if !has_group => Frame::Integer(0),
+        ("destroy", _) => destroy_group(at),
+        ("createconsumer", _) => create_consumer(at, &args[4]),
+        ("delconsumer", _) => delete_consumer(at, &args[4]),
         _ => unreachable!("subcommands are listed in xgroup_arity"),
+    }
+}
+
+/// CREATE's options after the ID: MKSTREAM and ENTRIESREAD (default unknown).
+fn parse_create_options(args: &[Bytes]) -> Result<(bool, i64), Frame> {
+    if args.len() > 8 {
+        return Err(reply::subcommand_syntax("xgroup", &args[1]));
+    }
+    let (mut mkstream, mut entries_read) = (false, UNKNOWN_ENTRIES_READ);
+    let mut i = 5;
+    while i < args.len() {
+        if is(&args[i], "MKSTREAM") {
+            mkstream = true;
+            i += 1;
+        } else if is(&args[i], "ENTRIESREAD") && i + 1 < args.len() {
+            entries_read = entries_read_arg(&args[i + 1])?;
+            i += 2;
+        } else {
+            return Err(reply::subcommand_syntax("xgroup", &args[1]));
+        }
+    }
+    Ok((mkstream, entries_read))
+}
+
+/// The locked keyspace and the key and group an XGROUP subcommand acts on.
+struct GroupAt<'a, 'k> {
+    ks: &'a mut Keyspace,
+    key: &'k [u8],
+    group: &'k [u8],
+    now: u64,
+}
+
+/// `XGROUP CREATE key group id|$ [MKSTREAM] [ENTRIESREAD n]`
+fn create_group(
+    at: GroupAt<'_, '_>,
+    args: &[Bytes],
+    exists: bool,
+    entries_read: i64,
+    expiry: Option<u64>,
+) -> Frame {
+    let GroupAt {
+        ks,
+        key,
+        group,
+        now,
+    } = at;
+    let last_id = stream_at(ks, key, now).ok().flatten().map(|s| s.last_id);
+    let id = if &args[4][..] == b"$" {
+        last_id.unwrap_or(StreamId::MIN)
+    } else {
+        match parse_strict_id(&args[4]) {
+            Ok(id) => id,
+            Err(e) => return e,
+        }
+    };
+    if exists {
+        return err(reply::STREAM_BUSYGROUP);
+    }
+    if last_id.is_none() {
+        // MKSTREAM, now that nothing can fail.
+        ks.set(key, Value::Stream(Box::default()), expiry, now);
+    }
+    let name = Bytes::copy_from_slice(group);
+    let _ = edit_stream(ks, key, now, |s| {
+        s.groups.insert(name, Group::new(id, entries_read));
+    });
+    ks.record_write();
+    ks.notify(STREAM, "xgroup-create", key);
+    Frame::ok()
+}
+
+/// `XGROUP SETID key group id|$ [ENTRIESREAD n]`
+fn set_group_id(at: GroupAt<'_, '_>, args: &[Bytes]) -> Frame {
+    if args.len() != 5 && args.len() != 7 {
+        return reply::subcommand_syntax("xgroup", &args[1]);
+    }
+    let GroupAt {
+        ks,
+        key,
+        group,
+        now,
+    } = at;
+    let Ok(Some(stream)) = stream_at(ks, key, now) else {
+        unreachable!("the caller found the group");
+    };
+    let id = if &args[4][..] == b"$" {
+        stream.last_id
+    } else {
+        // Unlike CREATE, SETID takes `-` and `+` (Redis's non-strict parse).
+        match parse_id(&args[4], 0, false) {
+            Ok(id) => id,
+            Err(e) => return e,
+        }
+    };
+    let mut entries_read = UNKNOWN_ENTRIES_READ;
+    if args.len() == 7 {
+        if !is(&args[5], "ENTRIESREAD") {
+            return reply::subcommand_syntax("xgroup", &args[1]);
+        }
+        match entries_read_arg(&args[6]) {
+            Ok(n) => entries_read = n,
+            Err(e) => return e,
+        }
+    }
+    let g = stream.groups.get_mut(group).expect("the caller found it");
+    g.last_id = id;
+    g.entries_read = entries_read;
+    ks.record_write();
+    ks.notify(STREAM, "xgroup-setid", key);
+    Frame::ok()
+}
+
+/// `XGROUP DESTROY key group` of an existing group.
+fn destroy_group(at: GroupAt<'_, '_>) -> Frame {
+    let GroupAt {
+        ks,
+        key,
+        group,
+        now,
+    } = at;
+    let _ = edit_stream(ks, key, now, |s| s.groups.remove(group));
+    ks.record_write();
+    ks.notify(STREAM, "xgroup-destroy", key);
+    // Clients blocked in XREADGROUP on this group hear that it is gone.
+    ks.signal_ready(key);
+    Frame::Integer(1)
+}
+
+/// `XGROUP CREATECONSUMER key group consumer`: 1 when created, 0 when it existed.
+fn create_consumer(at: GroupAt<'_, '_>, consumer: &[u8]) -> Frame {
+    let GroupAt {
+        ks,
+        key,
+        group,
+        now,
+    } = at;
+    let name = Bytes::copy_from_slice(consumer);
+    let created = edit_stream(ks, key, now, |s| {
+        s.groups
+            .get_mut(group)
+            .is_some_and(|g| g.create_consumer(&name, now))
+    })
+    .ok()
+    .flatten()
+    .unwrap_or(false);
+    if created {
+        ks.record_write();
+        ks.notify(STREAM, "xgroup-createconsumer", key);
+    }
+    Frame::Integer(created as i64)
+}
+
+/// `XGROUP DELCONSUMER key group consumer`: the number of pending entries it had, which leave
+/// the group's PEL with it.
+fn delete_consumer(at: GroupAt<'_, '_>, consumer: &[u8]) -> Frame {
+    let GroupAt {
+        ks,
+        key,
+        group,
+        now,
+    } = at;
+    let deleted = edit_stream(ks, key, now, |s| {
+        let g = s.groups.get_mut(group)?;
+        let gone = g.consumers.remove(consumer)?;
+        for id in &gone.pending {
+            g.pending.remove(id);
+        }
+        Some(gone.pending.len())
+    })
+    .ok()
+    .flatten()
+    .flatten();
+    match deleted {
+        Some(pending) => {
+            ks.record_write();
+            ks.notify(STREAM, "xgroup-delconsumer", key);
+            Frame::Integer(pending as i64)
+        }
+        // Redis notifies only when a consumer went.
+        None => Frame::Integer(0),
     }
 }
 
@@ -251,7 +323,7 @@ pub(super) fn xack(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
 
 /// The group `group` of the stream under `key`, or the NOGROUP/WRONGTYPE error.
 pub(super) fn group_of<'a>(
-    ks: &'a mut crate::store::Keyspace,
+    ks: &'a mut Keyspace,
     key: &[u8],
     group: &[u8],
     now: u64,
