@@ -30,6 +30,9 @@ pub struct LiveSettings {
     pub proto_max_bulk_len: AtomicU64,
     /// `notify-keyspace-events` as flags (`crate::notify`); 0 = off, Redis's default.
     pub notify_keyspace_events: AtomicU32,
+    /// `stream-node-max-entries`: entries per stream node before a new one starts (0 = no
+    /// limit); approximate trims drop whole nodes.
+    pub stream_node_max_entries: AtomicU64,
 }
 
 /// Counters for `INFO stats`.
@@ -93,6 +96,7 @@ impl ServerState {
             idle_timeout_secs: AtomicU64::new(server.idle_timeout_seconds),
             proto_max_bulk_len: AtomicU64::new(server.proto_max_bulk_len),
             notify_keyspace_events: AtomicU32::new(0),
+            stream_node_max_entries: AtomicU64::new(crate::store::stream::NODE_MAX_ENTRIES),
         };
         let started_ms = store.now();
         let pubsub = crate::pubsub::PubSub::new(server.pubsub_output_limit_bytes as usize);

@@ -211,12 +211,13 @@ pub(super) fn rename(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     let mut entry = ks.take(src).expect("checked above");
     ks.remove(dst, ctx.now);
     entry.key = Bytes::copy_from_slice(dst);
-    let is_list = matches!(entry.value, Value::List(_));
+    // A list or stream moved into place serves clients blocked on the new name.
+    let wakes_readers = matches!(entry.value, Value::List(_) | Value::Stream(_));
     // Redis deletes an existing destination and adds the key anew, so `new` is always reported.
     ks.put_entry(entry, ctx.now);
     ks.notify(GENERIC, "rename_from", src);
     ks.notify(GENERIC, "rename_to", dst);
-    if is_list {
+    if wakes_readers {
         // A list moved into place serves clients blocked on the new name (BLPOP …).
         ks.signal_ready(dst);
     }
@@ -283,14 +284,15 @@ pub(super) fn copy(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     if !replace && ks.peek(&args[2], ctx.now).is_some() {
         return Frame::Integer(0);
     }
-    let is_list = matches!(entry.value, Value::List(_));
+    // A list or stream copied into place serves clients blocked on the new name.
+    let wakes_readers = matches!(entry.value, Value::List(_) | Value::Stream(_));
     if replace {
         // Redis deletes the old destination and adds the copy anew (a `new` event), silently.
         ks.take(&args[2]);
     }
     ks.set(&args[2], entry.value, entry.expires_at, ctx.now);
     ks.notify(GENERIC, "copy_to", &args[2]);
-    if is_list {
+    if wakes_readers {
         ks.signal_ready(&args[2]);
     }
     Frame::Integer(1)

@@ -30,6 +30,7 @@ mod region;
 pub mod reply;
 mod server;
 mod set;
+mod stream;
 mod string;
 pub mod table;
 mod transaction;
@@ -446,7 +447,7 @@ async fn run_blocking(
     let spec = table::lookup(&args[0])
         .map(|i| table::COMMANDS[i])
         .expect("running command exists");
-    let attempt = |session: &mut Session, woken: bool| {
+    let attempt = |session: &mut Session, woken: bool, args: &[Bytes]| {
         let _gate = state.exec_gate.read();
         let now = state.store.now();
         handler(
@@ -459,6 +460,8 @@ async fn run_blocking(
             args,
         )
     };
+    // What the handler runs with; a first attempt may pin relative arguments (XREAD's `$`).
+    let mut retry_with: Option<Vec<Bytes>> = None;
     // CLIENT UNBLOCK finds the wait through the client's handle; cleared however the call ends.
     let _blocked = BlockedMark(session.handle.clone());
     let mut deadline = None;
@@ -469,7 +472,8 @@ async fn run_blocking(
     // So blocked clients are served one at a time, in arrival order.
     let mut waited_on: Vec<Bytes> = Vec::new();
     loop {
-        let (keys, timeout_ms) = match attempt(session, woken) {
+        let current = retry_with.as_deref().unwrap_or(args);
+        let (keys, timeout_ms) = match attempt(session, woken, current) {
             table::Blocking::Reply(reply) => {
                 if woken {
                     // Pass on what this client's wake-ups left: elements it did not take, keys it
@@ -481,7 +485,14 @@ async fn run_blocking(
                 }
                 return finish_blocking(state, session, spec, args, reply);
             }
-            table::Blocking::Wait { keys, timeout_ms } => {
+            table::Blocking::Wait {
+                keys,
+                timeout_ms,
+                retry_args,
+            } => {
+                if retry_args.is_some() {
+                    retry_with = retry_args;
+                }
                 if woken {
                     session.region.lock().release_wake_ups(
                         id,
@@ -521,7 +532,8 @@ async fn run_blocking(
         let mut guard = WaitGuard::new(region, keys, id, state);
         // A push between the attempt above and the registration woke nobody: look once more now
         // that any later push will find us queued.
-        if let table::Blocking::Reply(reply) = attempt(session, woken) {
+        let current = retry_with.as_deref().unwrap_or(args);
+        if let table::Blocking::Reply(reply) = attempt(session, woken, current) {
             // Not consumed: a push in between may have handed us a wake-up, which the guard
             // passes on.
             drop(guard);

@@ -312,3 +312,112 @@ pub fn config_not_memory(name: &str) -> Frame {
         "ERR CONFIG SET failed (possibly related to argument '{name}') - argument must be a memory value"
     ))
 }
+
+/// A stream ID argument that does not parse.
+pub const STREAM_BAD_ID: &str = "ERR Invalid stream ID specified as stream command argument";
+/// `(id` of a range start that cannot be incremented.
+pub const STREAM_BAD_START: &str = "ERR invalid start ID for the interval";
+/// `(id` of a range end that cannot be decremented.
+pub const STREAM_BAD_END: &str = "ERR invalid end ID for the interval";
+/// XADD with `0-0`.
+pub const STREAM_ID_ZERO: &str = "ERR The ID specified in XADD must be greater than 0-0";
+/// XADD with an ID at or below the last one.
+pub const STREAM_ID_SMALL: &str =
+    "ERR The ID specified in XADD is equal or smaller than the target stream top item";
+/// XADD on a stream whose last ID is the largest possible.
+pub const STREAM_EXHAUSTED: &str =
+    "ERR The stream has exhausted the last possible ID, unable to add more items";
+/// XADD/XTRIM with both MAXLEN and MINID.
+pub const STREAM_MAXLEN_MINID: &str =
+    "ERR syntax error, MAXLEN and MINID options at the same time are not compatible";
+/// Negative MAXLEN.
+pub const STREAM_MAXLEN_NEGATIVE: &str = "ERR The MAXLEN argument must be >= 0.";
+/// Negative LIMIT.
+pub const STREAM_LIMIT_NEGATIVE: &str = "ERR The LIMIT argument must be >= 0.";
+/// LIMIT without MAXLEN or MINID.
+pub const STREAM_LIMIT_NO_STRATEGY: &str =
+    "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy";
+/// LIMIT with an exact trim.
+pub const STREAM_LIMIT_NO_APPROX: &str =
+    "ERR syntax error, LIMIT cannot be used without the special ~ option";
+/// XTRIM without MAXLEN or MINID.
+pub const STREAM_XTRIM_NO_STRATEGY: &str =
+    "ERR syntax error, XTRIM must be called with a trimming strategy";
+/// XSETID below the last entry.
+pub const STREAM_SETID_SMALL: &str =
+    "ERR The ID specified in XSETID is smaller than the target stream top item";
+/// XSETID below the max deleted ID.
+pub const STREAM_SETID_BELOW_DELETED: &str =
+    "ERR The ID specified in XSETID is smaller than current max_deleted_entry_id";
+/// XSETID MAXDELETEDID above the new last ID.
+pub const STREAM_SETID_DELETED_ABOVE: &str =
+    "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id";
+/// XSETID ENTRIESADDED below the length.
+pub const STREAM_SETID_ADDED_SMALL: &str =
+    "ERR The entries_added specified in XSETID is smaller than the target stream length";
+/// XSETID negative ENTRIESADDED.
+pub const STREAM_ENTRIES_ADDED_NEGATIVE: &str = "ERR entries_added must be positive";
+/// ENTRIESREAD below -1.
+pub const STREAM_ENTRIES_READ: &str = "ERR value for ENTRIESREAD must be positive or -1";
+/// XGROUP on a missing key without MKSTREAM.
+pub const STREAM_XGROUP_NO_KEY: &str = "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.";
+/// XGROUP CREATE of an existing group.
+pub const STREAM_BUSYGROUP: &str = "BUSYGROUP Consumer Group name already exists";
+/// XREADGROUP without GROUP.
+pub const STREAM_MISSING_GROUP: &str = "ERR Missing GROUP option for XREADGROUP";
+/// XREAD with GROUP.
+pub const STREAM_XREAD_GROUP: &str =
+    "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.";
+/// XREAD with NOACK.
+pub const STREAM_XREAD_NOACK: &str =
+    "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.";
+/// XREADGROUP with `$`.
+pub const STREAM_XREADGROUP_DOLLAR: &str = "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.";
+/// XREAD with `>`.
+pub const STREAM_XREAD_GT: &str = "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.";
+/// A blocked XREADGROUP whose group was destroyed.
+pub const STREAM_GROUP_GONE: &str =
+    "NOGROUP the consumer group this client was blocked on no longer exists";
+/// A blocked XREADGROUP whose stream was deleted or replaced.
+pub const STREAM_KEY_GONE: &str = "UNBLOCKED the stream key no longer exists";
+/// XREAD BLOCK with a bad timeout.
+pub const STREAM_TIMEOUT_NOT_INTEGER: &str = "ERR timeout is not an integer or out of range";
+/// XREAD BLOCK with a negative timeout.
+pub const STREAM_TIMEOUT_NEGATIVE: &str = "ERR timeout is negative";
+/// XAUTOCLAIM COUNT out of range.
+pub const STREAM_AUTOCLAIM_COUNT: &str = "ERR COUNT must be > 0";
+
+/// `-NOGROUP No such key 'k' or consumer group 'g'` (XPENDING, XCLAIM, XAUTOCLAIM), with
+/// `suffix` appended (XREADGROUP's ` in XREADGROUP with GROUP option`).
+pub fn stream_nogroup(key: &[u8], group: &[u8], suffix: &str) -> Frame {
+    Frame::error(format!(
+        "NOGROUP No such key '{}' or consumer group '{}'{suffix}",
+        printable(key, 128),
+        printable(group, 128)
+    ))
+}
+
+/// `-NOGROUP No such consumer group 'g' for key name 'k'` (XGROUP, XINFO).
+pub fn stream_nogroup_for_key(group: &[u8], key: &[u8]) -> Frame {
+    Frame::error(format!(
+        "NOGROUP No such consumer group '{}' for key name '{}'",
+        printable(group, 128),
+        printable(key, 128)
+    ))
+}
+
+/// `-ERR Unbalanced 'xread' list of streams: …`
+pub fn stream_unbalanced(command: &str, symbol: char) -> Frame {
+    Frame::error(format!(
+        "ERR Unbalanced '{command}' list of streams: for each stream key an ID or '{symbol}' must be specified."
+    ))
+}
+
+/// `-ERR unknown subcommand or wrong number of arguments for 'sub'. Try CMD HELP.`
+pub fn subcommand_syntax(command: &str, sub: &[u8]) -> Frame {
+    Frame::error(format!(
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
+        printable(sub, 128),
+        command.to_ascii_uppercase()
+    ))
+}

@@ -467,6 +467,14 @@ fn config_params(ctx: &Ctx<'_>) -> Vec<(&'static str, String)> {
                 state.live.notify_keyspace_events.load(Ordering::Relaxed),
             ),
         ),
+        (
+            "stream-node-max-entries",
+            state
+                .live
+                .stream_node_max_entries
+                .load(Ordering::Relaxed)
+                .to_string(),
+        ),
         ("databases", "16".into()),
         ("save", String::new()),
         ("appendonly", "no".into()),
@@ -509,6 +517,12 @@ pub(super) fn config(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
                 },
                 "timeout" => match number() {
                     Ok(n) => live.idle_timeout_secs.store(n as u64, Ordering::Relaxed),
+                    Err(e) => return e,
+                },
+                "stream-node-max-entries" => match number() {
+                    Ok(n) => live
+                        .stream_node_max_entries
+                        .store(n as u64, Ordering::Relaxed),
                     Err(e) => return e,
                 },
                 "notify-keyspace-events" => match crate::notify::parse_flags(&pair[1]) {

@@ -9,8 +9,8 @@ use kuber_protocol::Frame;
 
 use super::Ctx;
 use super::{
-    connection, dump, hash, json, keys, list, pubsub, region, server, set, string, transaction,
-    zset,
+    connection, dump, hash, json, keys, list, pubsub, region, server, set, stream, string,
+    transaction, zset,
 };
 
 /// A synchronous command handler: reads arguments (including the command name at index 0),
@@ -31,6 +31,10 @@ pub enum Blocking {
         keys: Vec<Bytes>,
         /// Milliseconds to wait; `None` waits forever.
         timeout_ms: Option<u64>,
+        /// The arguments to retry with, when the first attempt resolved relative ones that must
+        /// not move while waiting (XREAD's `$` becomes the stream's last ID at the time of the
+        /// call); `None` retries with the original arguments.
+        retry_args: Option<Vec<Bytes>>,
     },
 }
 
@@ -973,6 +977,7 @@ static FAMILIES: &[&[CommandSpec]] = &[
     set::COMMANDS,
     zset::COMMANDS,
     json::COMMANDS,
+    stream::COMMANDS,
 ];
 
 /// Every command Kuber knows, in table order.
@@ -1052,6 +1057,8 @@ mod coverage {
             include_str!("pubsub.rs"),
             include_str!("dump.rs"),
             include_str!("../store/keyspace/swap.rs"),
+            include_str!("stream/tests.rs"),
+            include_str!("stream/tests/groups.rs"),
         ]
         .concat();
         let tested: std::collections::HashSet<String> = sources

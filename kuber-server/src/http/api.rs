@@ -82,6 +82,33 @@ pub(super) fn frame_json(frame: &Frame) -> JsonValue {
     }
 }
 
+/// XRANGE's entries as `[{"id": "1-0", "fields": {"f": "v"}}]` (a repeated field keeps its last
+/// value).
+fn stream_json(entries: &Frame) -> JsonValue {
+    let Frame::Array(entries) = entries else {
+        return JsonValue::Array(Vec::new());
+    };
+    let entry = |e: &Frame| {
+        let Frame::Array(parts) = e else {
+            return JsonValue::Null;
+        };
+        let fields: serde_json::Map<String, JsonValue> = match parts.get(1) {
+            Some(Frame::Array(flat)) => flat
+                .chunks(2)
+                .map(|p| {
+                    (
+                        p.first().and_then(text).unwrap_or_default(),
+                        p.get(1).map_or(JsonValue::Null, frame_json),
+                    )
+                })
+                .collect(),
+            _ => serde_json::Map::new(),
+        };
+        json!({"id": parts.first().and_then(text), "fields": fields})
+    };
+    JsonValue::Array(entries.iter().map(entry).collect())
+}
+
 fn integer(frame: &Frame) -> i64 {
     match frame {
         Frame::Integer(i) => *i,
@@ -341,7 +368,7 @@ pub struct EntryView {
     pub key: String,
     /// The value.
     pub value: JsonValue,
-    /// `string`, `hash`, `list`, `set`, `zset` or `json`.
+    /// `string`, `hash`, `list`, `set`, `zset`, `stream` or `json`.
     #[serde(rename = "type")]
     pub kind: String,
     /// Seconds to live, -1 for none.
@@ -393,6 +420,11 @@ pub(super) async fn read_entry(
                     .collect(),
             )
         }
+        "stream" => stream_json(
+            &caller
+                .run(state, region, args!["XRANGE", key, "-", "+"])
+                .await?,
+        ),
         "json" => {
             let doc =
                 text(&caller.run(state, region, args!["JGET", key]).await?).unwrap_or_default();
@@ -546,7 +578,7 @@ pub struct KeysPage {
 pub struct KeyMeta {
     /// The key.
     pub key: String,
-    /// `string`, `hash`, `list`, `set`, `zset` or `json`.
+    /// `string`, `hash`, `list`, `set`, `zset`, `stream` or `json`.
     #[serde(rename = "type")]
     pub kind: String,
     /// Seconds to live, -1 for none.

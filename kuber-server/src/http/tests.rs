@@ -527,6 +527,7 @@ async fn entries_ttl_and_keys() {
     let mut c = _s.client(Role::User);
     assert_eq!(c.run("RPUSH l x y").await, ":2\r\n");
     assert_eq!(c.run("ZADD z 1.5 m").await, ":1\r\n");
+    assert_eq!(c.run("XADD s 1-0 a 1 b 2").await, "$3\r\n1-0\r\n");
     assert_eq!(
         admin(&app, "GET", "/api/v1/cache/default/l", None)
             .await
@@ -538,6 +539,14 @@ async fn entries_ttl_and_keys() {
             .await
             .json()["value"],
         json!([{"member": "m", "score": 1.5}])
+    );
+    let stream = admin(&app, "GET", "/api/v1/cache/default/s", None)
+        .await
+        .json();
+    assert_eq!(stream["type"], "stream");
+    assert_eq!(
+        stream["value"],
+        json!([{"id": "1-0", "fields": {"a": "1", "b": "2"}}])
     );
     // Path traversal in a key is just a key.
     assert_eq!(

@@ -15,6 +15,7 @@ use futures_util::StreamExt;
 use super::encoding::{decode, encode};
 use super::{Change, PersistenceError, PersistenceStore, StoredEntry, StoredRegion, ValueKind};
 use crate::json::JsonDoc;
+use crate::store::stream::{Group, StreamId};
 use crate::store::{Value, ZSet};
 
 const MAX_JSON: usize = 64 << 20;
@@ -150,6 +151,21 @@ fn sample_values() -> Vec<(&'static str, Value)> {
     zset.insert(Bytes::from_static(b"low"), -1.5);
     zset.insert(Bytes::from_static(b"high"), f64::INFINITY);
     zset.insert(Bytes::from_static(b"mid"), 3.0);
+    // A stream with a deleted entry and a consumer group holding a pending entry.
+    let mut stream = crate::store::Stream::new();
+    for ms in 1..=3 {
+        stream.append(
+            StreamId::new(ms, 0),
+            vec![(Bytes::from_static(b"f"), Bytes::from(format!("v{ms}")))],
+            crate::store::stream::NODE_MAX_ENTRIES,
+        );
+    }
+    stream.delete(StreamId::new(2, 0));
+    let mut group = Group::new(StreamId::new(3, 0), 3);
+    let consumer = Bytes::from_static(b"alice");
+    group.touch_consumer(&consumer, 1_700_000_000_000);
+    group.deliver(StreamId::new(1, 0), &consumer, 1_700_000_000_000);
+    stream.groups.insert(Bytes::from_static(b"g"), group);
     vec![
         ("string", string("hello")),
         ("empty_string", string("")),
@@ -171,6 +187,7 @@ fn sample_values() -> Vec<(&'static str, Value)> {
             ),
         ),
         ("zset", Value::ZSet(zset)),
+        ("stream", Value::Stream(Box::new(stream))),
         (
             "json",
             Value::Json(
@@ -191,7 +208,7 @@ async fn write_every_type(store: &dyn PersistenceStore) {
         .map(|(key, value)| put("conf_types", entry(key.as_bytes(), value, None)))
         .collect();
     apply(store, &changes).await;
-    assert_eq!(store.count(Some("conf_types")).await.unwrap(), 7);
+    assert_eq!(store.count(Some("conf_types")).await.unwrap(), 8);
 }
 
 async fn every_type_reads_back(reopened: &dyn PersistenceStore) {
@@ -218,7 +235,7 @@ async fn every_type_reads_back(reopened: &dyn PersistenceStore) {
     assert_eq!(reopened.get("conf_types", b"missing").await.unwrap(), None);
     assert_eq!(reopened.get("conf_nowhere", b"string").await.unwrap(), None);
     assert_eq!(all(reopened, "conf_nowhere").await.len(), 0);
-    assert_eq!(reopened.count(Some("conf_types")).await.unwrap(), 7);
+    assert_eq!(reopened.count(Some("conf_types")).await.unwrap(), 8);
     assert_eq!(reopened.count(Some("conf_nowhere")).await.unwrap(), 0);
 }
 

@@ -8,10 +8,13 @@
 //!   order; sets in no particular order);
 //! - hash: a varint count, then field and value pairs, each as a varint length and its bytes;
 //! - zset: a varint count, then each member as its score (8 bytes, IEEE 754 little-endian) followed
-//!   by a varint length and its bytes.
+//!   by a varint length and its bytes;
+//! - stream: entries, counters and consumer groups, laid out in [`stream`].
 //!
 //! Varints are unsigned LEB128. A decoder that meets another version byte refuses the record, so a
 //! later format can be introduced beside this one.
+
+mod stream;
 
 use std::collections::VecDeque;
 
@@ -68,6 +71,11 @@ pub fn encode(value: &Value) -> (ValueKind, Bytes) {
                 put_bytes(&mut out, member);
             }
             ValueKind::ZSet
+        }
+        Value::Stream(s) => {
+            out.put_u8(FORMAT_VERSION);
+            stream::encode(&mut out, s);
+            ValueKind::Stream
         }
     };
     (kind, out.freeze())
@@ -142,6 +150,7 @@ pub fn decode(kind: ValueKind, payload: &[u8], max_json_bytes: usize) -> Result<
             }
             Value::ZSet(zset)
         }
+        ValueKind::Stream => Value::Stream(Box::new(stream::decode(&mut reader)?)),
         ValueKind::Json => unreachable!("handled above"),
     };
     if kind != ValueKind::String && !reader.rest.is_empty() {
@@ -160,7 +169,8 @@ fn is_empty_collection(value: &Value) -> bool {
         Value::Set(s) => s.is_empty(),
         Value::Hash(h) => h.is_empty(),
         Value::ZSet(z) => z.is_empty(),
-        Value::Str(_) | Value::Json(_) => false,
+        // A stream may exist empty (XDEL, XTRIM and XGROUP CREATE MKSTREAM leave one).
+        Value::Str(_) | Value::Json(_) | Value::Stream(_) => false,
     }
 }
 
@@ -241,6 +251,7 @@ impl Reader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::stream::{Consumer, Group, NODE_MAX_ENTRIES, PendingEntry, Stream, StreamId};
     use proptest::prelude::*;
 
     const MAX_JSON: usize = 1 << 20;
@@ -296,6 +307,88 @@ mod tests {
         assert_eq!(&payload[..], &expected[..]);
     }
 
+    /// A stream with a deleted entry and a group whose PEL spans two consumers.
+    fn sample_stream() -> Stream {
+        let mut s = Stream::new();
+        for ms in 1..=3 {
+            s.append(
+                StreamId::new(ms, 0),
+                vec![(Bytes::from_static(b"f"), Bytes::from(format!("v{ms}")))],
+                NODE_MAX_ENTRIES,
+            );
+        }
+        s.delete(StreamId::new(2, 0));
+        let mut group = Group::new(StreamId::new(3, 0), 3);
+        for (name, id, count) in [(&b"alice"[..], 1, 2), (b"bob", 3, 1)] {
+            let name = Bytes::copy_from_slice(name);
+            group.consumers.insert(name.clone(), Consumer::default());
+            group.pending.insert(
+                StreamId::new(id, 0),
+                PendingEntry {
+                    consumer: name.clone(),
+                    delivery_time: 1_700_000_000_000,
+                    delivery_count: count,
+                },
+            );
+            group.assign(StreamId::new(id, 0), &name);
+        }
+        group
+            .consumers
+            .insert(Bytes::from_static(b"idle"), Consumer::default());
+        s.groups.insert(Bytes::from_static(b"g"), group);
+        s.groups
+            .insert(Bytes::from_static(b"fresh"), Group::new(StreamId::MIN, -1));
+        s
+    }
+
+    #[test]
+    fn streams_round_trip_with_groups() {
+        round_trip(Value::Stream(Box::new(sample_stream())));
+        round_trip(Value::Stream(Box::new(Stream::new())));
+        let (kind, payload) = encode(&Value::Stream(Box::new(sample_stream())));
+        let Value::Stream(back) = decode(kind, &payload, MAX_JSON).unwrap() else {
+            panic!("not a stream");
+        };
+        assert_eq!(back.first_id, StreamId::new(1, 0));
+        assert_eq!(back.max_deleted_id, StreamId::new(2, 0));
+        let group = &back.groups[&b"g"[..]];
+        assert_eq!(
+            group.consumers[&b"alice"[..]].pending,
+            [StreamId::new(1, 0)].into()
+        );
+    }
+
+    #[test]
+    fn the_stream_format_is_stable() {
+        let mut s = Stream::new();
+        s.append(
+            StreamId::new(5, 1),
+            vec![(Bytes::from_static(b"a"), Bytes::from_static(b"b"))],
+            NODE_MAX_ENTRIES,
+        );
+        let mut group = Group::new(StreamId::new(5, 1), 1);
+        group
+            .consumers
+            .insert(Bytes::from_static(b"c"), Consumer::default());
+        group.consumers.get_mut(&b"c"[..]).unwrap().seen_time = 7;
+        group.pending.insert(
+            StreamId::new(5, 1),
+            PendingEntry {
+                consumer: Bytes::from_static(b"c"),
+                delivery_time: 9,
+                delivery_count: 2,
+            },
+        );
+        group.assign(StreamId::new(5, 1), &Bytes::from_static(b"c"));
+        s.groups.insert(Bytes::from_static(b"g"), group);
+        let (kind, payload) = encode(&Value::Stream(Box::new(s)));
+        assert_eq!(kind, ValueKind::Stream);
+        assert_eq!(
+            &payload[..],
+            b"\x01\x05\x01\x01\x00\x00\x01\x05\x01\x01\x01a\x01b\x01\x01g\x05\x01\x02\x01\x01c\x07\x01\x05\x01\x01c\x09\x02"
+        );
+    }
+
     #[test]
     fn damaged_payloads_are_refused_not_trusted() {
         assert_eq!(
@@ -309,12 +402,37 @@ mod tests {
         assert!(decode(ValueKind::Set, b"\x01\x00", MAX_JSON).is_err());
         assert!(decode(ValueKind::Json, b"{not json", MAX_JSON).is_err());
         assert!(decode(ValueKind::Json, b"[1,2,3]", 3).is_err());
+        // Stream entries out of order, above the last ID, or a PEL naming no consumer.
+        assert!(
+            decode(
+                ValueKind::Stream,
+                b"\x01\x05\x00\x02\x00\x00\x02\x02\x00\x01\x01a\x01b\x01\x00\x01\x01a\x01b\x00",
+                MAX_JSON
+            )
+            .is_err()
+        );
+        assert!(
+            decode(
+                ValueKind::Stream,
+                b"\x01\x01\x00\x01\x00\x00\x01\x02\x00\x01\x01a\x01b\x00",
+                MAX_JSON
+            )
+            .is_err()
+        );
+        assert!(
+            decode(
+                ValueKind::Stream,
+                b"\x01\x00\x00\x00\x00\x00\x00\x01\x01g\x00\x00\x00\x00\x01\x01\x00\x01x\x00\x01",
+                MAX_JSON
+            )
+            .is_err()
+        );
     }
 
     proptest! {
         #[test]
-        fn arbitrary_bytes_never_panic(kind in 0usize..6, bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
-            let kind = [ValueKind::String, ValueKind::Hash, ValueKind::List, ValueKind::Set, ValueKind::ZSet, ValueKind::Json][kind];
+        fn arbitrary_bytes_never_panic(kind in 0usize..7, bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let kind = [ValueKind::String, ValueKind::Hash, ValueKind::List, ValueKind::Set, ValueKind::ZSet, ValueKind::Json, ValueKind::Stream][kind];
             let _ = decode(kind, &bytes, MAX_JSON);
         }
 
@@ -324,6 +442,22 @@ mod tests {
             round_trip(Value::List(list));
             let hash: crate::store::HashFields = items.iter().map(|i| (Bytes::copy_from_slice(i), Bytes::from(vec![0u8; i.len()]))).collect();
             round_trip(Value::Hash(hash));
+        }
+
+        #[test]
+        fn streams_round_trip(items in proptest::collection::vec((1u64..1000, proptest::collection::vec(any::<u8>(), 0..20)), 0..20), deleted in any::<u64>()) {
+            let mut stream = Stream::new();
+            let mut ms = 0;
+            for (step, value) in &items {
+                ms += step;
+                stream.append(StreamId::new(ms, 0), vec![(Bytes::from_static(b"f"), Bytes::copy_from_slice(value))], NODE_MAX_ENTRIES);
+            }
+            if !items.is_empty() {
+                let victim = (deleted % items.len() as u64) as usize;
+                let id = *stream.iter().nth(victim).unwrap().0;
+                stream.delete(id);
+            }
+            round_trip(Value::Stream(Box::new(stream)));
         }
     }
 }

@@ -91,6 +91,8 @@ pub enum ValueKind {
     /// JSON document: the payload is the document's JSON text, so backends with a JSON type can
     /// store it as queryable JSON.
     Json,
+    /// Redis stream, with its consumer groups.
+    Stream,
 }
 
 impl ValueKind {
@@ -103,6 +105,7 @@ impl ValueKind {
             ValueKind::Set => "set",
             ValueKind::ZSet => "zset",
             ValueKind::Json => "json",
+            ValueKind::Stream => "stream",
         }
     }
 
@@ -115,6 +118,7 @@ impl ValueKind {
             "set" => ValueKind::Set,
             "zset" => ValueKind::ZSet,
             "json" => ValueKind::Json,
+            "stream" => ValueKind::Stream,
             _ => return None,
         })
     }

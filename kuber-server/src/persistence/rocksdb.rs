@@ -214,6 +214,7 @@ fn kind_code(kind: ValueKind) -> u8 {
         ValueKind::Set => 3,
         ValueKind::ZSet => 4,
         ValueKind::Json => 5,
+        ValueKind::Stream => 6,
     }
 }
 
@@ -225,6 +226,7 @@ fn kind_from_code(code: u8) -> Option<ValueKind> {
         3 => ValueKind::Set,
         4 => ValueKind::ZSet,
         5 => ValueKind::Json,
+        6 => ValueKind::Stream,
         _ => return None,
     })
 }

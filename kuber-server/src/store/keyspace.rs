@@ -177,6 +177,9 @@ pub struct Keyspace {
     woken: hashbrown::HashMap<Bytes, u64>,
     /// `woken.len()` readable without the lock, and a signal when it drops to zero.
     wake_ups: Arc<PendingWakeUps>,
+    /// For each key whose wake-up is making a round of stream readers, the blocked calls it has
+    /// reached (see [`Keyspace::release_wake_ups`]).
+    stream_rounds: hashbrown::HashMap<Bytes, hashbrown::HashSet<u64>>,
     /// WATCH registrations.
     watches: Watches,
     /// Keys whose values were evicted to the persistence backend: they still exist, and a command
@@ -260,6 +263,7 @@ impl Keyspace {
             waiters: hashbrown::HashMap::new(),
             woken: hashbrown::HashMap::new(),
             wake_ups: Arc::default(),
+            stream_rounds: hashbrown::HashMap::new(),
             watches: Watches::default(),
             on_disk: hashbrown::HashSet::new(),
             on_disk_count: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
@@ -549,12 +553,25 @@ impl Keyspace {
     }
 
     /// Wakes the longest-waiting client blocked on `key`, if any. Called by commands that add
-    /// elements to a list or sorted set. While a client woken for `key` has not acted yet, this
+    /// elements to a list, sorted set or stream. While a client woken for `key` has not acted yet, this
     /// does nothing: that client passes the wake-up on when it is done
     /// ([`Keyspace::release_wake_ups`]), so clients are served one at a time in arrival order even
     /// when one of them waits on several keys and is woken through more than one.
     pub fn signal_ready(&mut self, key: &[u8]) {
-        if self.woken.contains_key(key) {
+        let stream = self.holds_stream(key);
+        self.signal(key, stream);
+    }
+
+    /// Wakes the longest-waiting client blocked on `key`; with `stream_round`, the wake-up then
+    /// makes a round of every client queued on the key (stream readers do not consume what woke
+    /// them, so one finding nothing must not keep the others from looking).
+    fn signal(&mut self, key: &[u8], stream_round: bool) {
+        if let Some(&holder) = self.woken.get(key) {
+            // A write during a round: everyone gets another look.
+            if let Some(reached) = self.stream_rounds.get_mut(key) {
+                reached.clear();
+                reached.insert(holder);
+            }
             return;
         }
         if let Some(queue) = self.waiters.get_mut(key) {
@@ -564,6 +581,12 @@ impl Keyspace {
                 self.wake_ups
                     .pending
                     .store(self.woken.len(), Ordering::Release);
+                if stream_round {
+                    self.stream_rounds.insert(
+                        Bytes::copy_from_slice(key),
+                        [waiter.id].into_iter().collect(),
+                    );
+                }
             }
             if queue.is_empty() {
                 self.waiters.remove(key);
@@ -571,16 +594,53 @@ impl Keyspace {
         }
     }
 
+    /// Hands a stream round's wake-up to the longest-waiting client on `key` it has not reached
+    /// yet, or ends the round. Clients that found nothing queue again at the front, so a round
+    /// reaches each waiting client once, in arrival order, and cannot go round forever.
+    fn continue_stream_round(&mut self, key: &[u8]) {
+        let Some(reached) = self.stream_rounds.get_mut(key) else {
+            return;
+        };
+        let next = self.waiters.get_mut(key).and_then(|queue| {
+            let at = queue.iter().position(|w| !reached.contains(&w.id))?;
+            queue.remove(at)
+        });
+        match next {
+            Some(waiter) => {
+                reached.insert(waiter.id);
+                waiter.notify.notify_one();
+                self.woken.insert(Bytes::copy_from_slice(key), waiter.id);
+            }
+            None => {
+                self.stream_rounds.remove(key);
+            }
+        }
+        if self.waiters.get(key).is_some_and(|q| q.is_empty()) {
+            self.waiters.remove(key);
+        }
+    }
+
+    /// True when `key` holds a stream (expired or not: only the wake-up's kind depends on it).
+    fn holds_stream(&self, key: &[u8]) -> bool {
+        let hash = self.hash(key);
+        self.slots[self.slot_index(hash)]
+            .find(hash, |e| e.key.as_ref() == key)
+            .is_some_and(|e| matches!(e.value, Value::Stream(_)))
+    }
+
     /// Called by blocked client `id` when it has acted on its wake-ups (served, found nothing,
     /// timed out or went away): every key whose wake-up it held is released and, with `pass_on`,
-    /// signalled for the next client in line if it still holds a value. A client that was woken
+    /// signalled for the next client in line if it still holds a value. A stream's wake-up goes
+    /// on to the next client it has not reached either way (see `continue_stream_round`). A client that was woken
     /// but found nothing it could use passes nothing on: the key is gone or holds a type it does
     /// not wait for, and handing that on could wake two such clients in turn forever.
     pub fn release_wake_ups(&mut self, id: u64, keys: &[Bytes], now: u64, pass_on: bool) {
         for key in keys {
             if self.woken.get(&key[..]) == Some(&id) {
                 self.woken.remove(&key[..]);
-                if pass_on && self.peek(key, now).is_some() {
+                if self.stream_rounds.contains_key(&key[..]) {
+                    self.continue_stream_round(key);
+                } else if pass_on && self.peek(key, now).is_some() {
                     self.signal_ready(key);
                 }
             }
@@ -665,6 +725,9 @@ impl Keyspace {
         if let Some((old_expiry, key)) = reindex {
             self.books.reindex_expiry(old_expiry, expires_at, &key);
         }
+        if matches!(old_value, Some(Value::Stream(_))) {
+            self.stream_gone(key);
+        }
         self.stats.sets += 1;
         self.books.changed(key);
         if created.1 {
@@ -746,7 +809,18 @@ impl Keyspace {
         };
         self.books.forget(&entry);
         self.books.changed(key);
+        if matches!(entry.value, Value::Stream(_)) {
+            self.stream_gone(key);
+        }
         Some(entry)
+    }
+
+    /// A stream left `key` (deleted, replaced, renamed away): clients blocked on it in XREADGROUP
+    /// must hear that it no longer exists, as Redis's `signalDeletedKeyAsReady` tells them.
+    fn stream_gone(&mut self, key: &[u8]) {
+        if self.waiters.contains_key(key) {
+            self.signal(key, true);
+        }
     }
 
     /// Inserts a whole entry (RENAME, COPY), replacing whatever `entry.key` held.
@@ -774,6 +848,13 @@ impl Keyspace {
             }
         }
         let freed = self.books.memory as i64;
+        // Blocked XREADGROUP clients learn that their stream is gone; others look and wait on.
+        let blocked: Vec<Bytes> = self.waiters.keys().cloned().collect();
+        for key in blocked {
+            if self.find_live(&key) {
+                self.signal_ready(&key);
+            }
+        }
         self.slots = (0..INITIAL_SLOTS).map(|_| HashTable::new()).collect();
         self.books.len = 0;
         self.books.expiries.clear();

@@ -6,6 +6,7 @@ pub mod dump;
 pub mod glob;
 pub mod keyspace;
 pub mod region;
+pub mod stream;
 pub mod value;
 pub mod zset;
 
@@ -21,6 +22,7 @@ use crate::persistence::journal::Journal;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use keyspace::{Keyspace, RegionStats, ScanFilter};
 pub use region::{Region, RegionSettings};
+pub use stream::Stream;
 pub use value::{Entry, HashFields, Value, element_cost};
 pub use zset::ZSet;
 

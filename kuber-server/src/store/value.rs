@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use bytes::Bytes;
 use hashbrown::HashSet;
 
+use super::stream::Stream;
 use super::zset::ZSet;
 use crate::json::JsonDoc;
 
@@ -46,6 +47,9 @@ pub enum Value {
     ZSet(ZSet),
     /// A JSON document (Kuber's `json` type, SPEC §5).
     Json(JsonDoc),
+    /// An append-only log of entries with consumer groups (Redis `stream`). Unlike the other
+    /// collections a stream may exist empty (XTRIM, XDEL and XGROUP CREATE MKSTREAM leave one).
+    Stream(Box<Stream>),
 }
 
 impl Value {
@@ -58,6 +62,7 @@ impl Value {
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
             Value::Json(_) => "json",
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -73,6 +78,7 @@ impl Value {
             Value::Set(s) => s.iter().map(|e| element_cost(e.len())).sum(),
             Value::ZSet(z) => z.memory_bytes(),
             Value::Json(doc) => doc.memory_bytes(),
+            Value::Stream(s) => s.memory_bytes(),
         }
     }
 
@@ -120,6 +126,7 @@ impl Value {
                 }
             }
             Value::Json(_) => "json",
+            Value::Stream(_) => "stream",
         }
     }
 }

@@ -74,6 +74,7 @@ fn wait_on(keys: &[Bytes], timeout_ms: Option<u64>) -> Blocking {
     Blocking::Wait {
         keys: keys.iter().map(|k| Bytes::copy_from_slice(k)).collect(),
         timeout_ms,
+        retry_args: None,
     }
 }
 

@@ -256,3 +256,52 @@ async fn kuber_events_report_changes_in_place() {
         ]
     );
 }
+
+#[tokio::test]
+async fn stream_commands_publish_redis_events_in_redis_order() {
+    let (_s, mut writer, mut listener) = setup("Kt").await;
+    for line in [
+        "XGROUP CREATE s g $ MKSTREAM",
+        "XGROUP CREATECONSUMER s g Bob",
+        "XADD s 1 f A",
+        "XREADGROUP GROUP g Alice STREAMS s >",
+        "XCLAIM s g Mike 0 1-0 FORCE",
+        // Lee does not exist and Bob does: no events.
+        "XGROUP DELCONSUMER s g Lee",
+        "XAUTOCLAIM s g Bob 0 1-0",
+        "XGROUP DELCONSUMER s g Bob",
+        "XADD s MAXLEN 0 2 f B",
+        "XADD s 3 f C",
+        "XDEL s 3-0 9-0",
+        "XDEL s 9-0",
+        "XTRIM s MAXLEN 0",
+        "XSETID s 10",
+        "XGROUP SETID s g 0",
+        "XGROUP DESTROY s g",
+        "XGROUP DESTROY s g",
+    ] {
+        assert!(!writer.run(line).await.starts_with('-'), "{line}");
+    }
+    let events: Vec<String> = received(&mut listener)
+        .into_iter()
+        .map(|e| e.replace("__keyspace@0__:s ", ""))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "xgroup-create",
+            "xgroup-createconsumer",
+            "xadd",
+            "xgroup-createconsumer",
+            "xgroup-createconsumer",
+            "xgroup-delconsumer",
+            "xadd",
+            "xtrim",
+            "xadd",
+            "xdel",
+            "xsetid",
+            "xgroup-setid",
+            "xgroup-destroy",
+        ]
+    );
+}

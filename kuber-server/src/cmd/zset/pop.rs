@@ -173,6 +173,7 @@ fn blocking(ctx: &mut Ctx<'_>, pop: &Pop<'_>, timeout: Option<u64>) -> Blocking 
         Ok(None) => Blocking::Wait {
             keys: pop.keys.iter().map(|k| Bytes::copy_from_slice(k)).collect(),
             timeout_ms: timeout,
+            retry_args: None,
         },
     }
 }
