@@ -20,6 +20,7 @@ macro_rules! cmd {
 
 pub mod args;
 mod connection;
+mod gate;
 mod hash;
 mod json;
 mod keys;
@@ -27,6 +28,7 @@ mod list;
 mod pubsub;
 mod region;
 pub mod reply;
+mod script;
 mod server;
 mod set;
 mod string;
@@ -45,6 +47,8 @@ use crate::session::Session;
 use crate::state::ServerState;
 use crate::store::{self, Region};
 use table::{CommandSpec, Handler};
+
+pub(crate) use connection::REDIS_VERSION;
 
 /// What a synchronous handler sees.
 pub struct Ctx<'a> {
@@ -187,6 +191,12 @@ async fn check_and_run(
     {
         return reply::subscribed_context(spec.name);
     }
+    if state.scripts.is_busy() && !gate::allows_busy(spec, args) {
+        if matches!(spec.handler, Handler::Exec) {
+            return exec_abort_busy(session);
+        }
+        return gate::busy();
+    }
     if let Some(queue) = &mut session.multi {
         if spec.has(table::NO_MULTI) {
             return reply::err(reply::NOT_IN_MULTI);
@@ -240,11 +250,26 @@ async fn run(
     }
     match spec.handler {
         Handler::Sync(handler) => {
-            let _gate = state.exec_gate.read();
-            run_sync(state, session, spec, handler, args)
+            let gate = match gate::read(state, gate::allows_busy(spec, args)).await {
+                Ok(gate) => gate,
+                Err(busy) => return busy,
+            };
+            let reply = run_sync(state, session, spec, handler, args);
+            drop(gate);
+            reply
         }
         Handler::Blocking(handler) => run_blocking(state, session, handler, args).await,
-        Handler::Exec => exec(state, session),
+        Handler::Exec => {
+            let gate = match gate::write(state).await {
+                Ok(gate) => gate,
+                Err(_) if session.multi.is_some() => return exec_abort_busy(session),
+                Err(busy) => return busy,
+            };
+            let reply = exec(state, session);
+            drop(gate);
+            reply
+        }
+        Handler::Script => script::eval(state, session, args).await,
         Handler::Auth => connection::auth(state, session, args).await,
         Handler::Hello => connection::hello(state, session, args).await,
     }
@@ -360,8 +385,79 @@ fn after_write(
     }
 }
 
-/// EXEC: runs the queued commands with the exec gate held for writing, so that no other client's
-/// command runs in between; or answers EXECABORT / a null array (a WATCHed key changed).
+/// EXEC refused because a script is busy: the transaction is discarded, as Redis's
+/// `execCommandAbort` does.
+fn exec_abort_busy(session: &mut Session) -> Frame {
+    session.multi = None;
+    session.multi_failed = false;
+    session.unwatch_all();
+    Frame::error(format!(
+        "EXECABORT Transaction discarded because of: {}",
+        crate::script::BUSY
+    ))
+}
+
+/// Runs one command for a script's `redis.call`, with the checks Redis makes there, then like
+/// any other command (`run_sync`: WATCH invalidation, journal marks, keyspace events). The caller
+/// holds the exec gate for writing. `runtime` reads back evicted values from persistence.
+pub(crate) fn call_from_script(
+    state: &ServerState,
+    session: &mut Session,
+    args: &[Bytes],
+    no_writes: bool,
+    runtime: Option<&tokio::runtime::Handle>,
+) -> Frame {
+    let Some(index) = table::lookup(&args[0]) else {
+        return reply::err("ERR Unknown Redis command called from script");
+    };
+    let spec: &CommandSpec = table::COMMANDS[index];
+    if !spec.arity_ok(args.len()) {
+        return reply::err("ERR Wrong number of args calling Redis command from script");
+    }
+    let Handler::Sync(handler) = spec.handler else {
+        // Blocking commands, EXEC, AUTH, HELLO and scripts themselves (Redis flags them noscript).
+        return reply::err("ERR This Redis command is not allowed from script");
+    };
+    if spec.has(table::NO_SCRIPT) {
+        return reply::err("ERR This Redis command is not allowed from script");
+    }
+    let role = session.identity.as_ref().map_or(Role::Reader, |i| i.role);
+    if !permitted(role, spec) {
+        let user = session
+            .identity
+            .as_ref()
+            .map_or("default", |i| &i.username);
+        return reply::noperm(user, spec.name);
+    }
+    if spec.has(table::WRITE) {
+        if no_writes {
+            return reply::err("ERR Write commands are not allowed from read-only scripts.");
+        }
+        // From here on SCRIPT KILL would leave the script's writes half done.
+        state.scripts.flags.wrote.store(true, Ordering::Relaxed);
+    }
+    if session.region.is_dropped() {
+        match state.store.get_or_create(session.region.name()) {
+            Ok(region) => session.set_region(region),
+            Err(_) => session.set_region(state.store.default_region()),
+        }
+    }
+    if session.region.has_on_disk()
+        && let Some(runtime) = runtime
+    {
+        let keys = key_indices(spec, args.len()).map(|i| args[i].clone()).collect();
+        let region = session.region.clone();
+        // This is the script's own thread, not a runtime thread: waiting here blocks nobody.
+        if let Err(reply) = runtime.block_on(fault_in(state, &region, keys)) {
+            return reply;
+        }
+    }
+    run_sync(state, session, spec, handler, args)
+}
+
+/// EXEC: runs the queued commands with the exec gate held for writing (taken by `run`), so that no
+/// other client's command runs in between; or answers EXECABORT / a null array (a WATCHed key
+/// changed).
 fn exec(state: &ServerState, session: &mut Session) -> Frame {
     let Some(queued) = session.multi.take() else {
         return reply::err(reply::EXEC_WITHOUT_MULTI);
@@ -381,7 +477,6 @@ fn exec(state: &ServerState, session: &mut Session) -> Frame {
     if dirty {
         return Frame::NullArray;
     }
-    let _gate = state.exec_gate.write();
     let mut replies = Vec::with_capacity(queued.len());
     for args in &queued {
         let spec: &CommandSpec = table::lookup(&args[0])
@@ -417,6 +512,7 @@ fn exec(state: &ServerState, session: &mut Session) -> Frame {
                     table::Blocking::Wait { .. } => Frame::NullArray,
                 }
             }
+            Handler::Script => script::eval_in_exec(state, session, args),
             Handler::Auth | Handler::Hello | Handler::Exec => reply::err(reply::NOT_IN_MULTI),
         };
         replies.push(reply);
@@ -438,8 +534,8 @@ async fn run_blocking(
     let spec = table::lookup(&args[0])
         .map(|i| table::COMMANDS[i])
         .expect("running command exists");
+    // The caller holds the exec gate for reading (`gate::read`).
     let attempt = |session: &mut Session, woken: bool| {
-        let _gate = state.exec_gate.read();
         let now = state.store.now();
         handler(
             &mut Ctx {
@@ -461,7 +557,15 @@ async fn run_blocking(
     // So blocked clients are served one at a time, in arrival order.
     let mut waited_on: Vec<Bytes> = Vec::new();
     loop {
-        let (keys, timeout_ms) = match attempt(session, woken) {
+        let result = match gate::read(state, false).await {
+            Ok(gate) => {
+                let result = attempt(session, woken);
+                drop(gate);
+                result
+            }
+            Err(busy) => return busy,
+        };
+        let (keys, timeout_ms) = match result {
             table::Blocking::Reply(reply) => {
                 if woken {
                     // Pass on what this client's wake-ups left: elements it did not take, keys it
@@ -513,7 +617,15 @@ async fn run_blocking(
         let mut guard = WaitGuard::new(region, keys, id, state);
         // A push between the attempt above and the registration woke nobody: look once more now
         // that any later push will find us queued.
-        if let table::Blocking::Reply(reply) = attempt(session, woken) {
+        let again = match gate::read(state, false).await {
+            Ok(gate) => {
+                let result = attempt(session, woken);
+                drop(gate);
+                result
+            }
+            Err(busy) => return busy,
+        };
+        if let table::Blocking::Reply(reply) = again {
             // Not consumed: a push in between may have handed us a wake-up, which the guard
             // passes on.
             drop(guard);

@@ -468,6 +468,14 @@ fn config_params(ctx: &Ctx<'_>) -> Vec<(&'static str, String)> {
             ),
         ),
         ("databases", "16".into()),
+        (
+            "busy-reply-threshold",
+            state.scripts.time_limit_ms.load(Ordering::Relaxed).to_string(),
+        ),
+        (
+            "lua-time-limit",
+            state.scripts.time_limit_ms.load(Ordering::Relaxed).to_string(),
+        ),
         ("save", String::new()),
         ("appendonly", "no".into()),
     ]
@@ -519,6 +527,15 @@ pub(super) fn config(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
                     None => {
                         return reply::config_invalid(&name, crate::notify::INVALID_FLAGS);
                     }
+                },
+                // Two names for one setting, as in Redis 7.
+                "busy-reply-threshold" | "lua-time-limit" => match number() {
+                    Ok(n) => ctx
+                        .state
+                        .scripts
+                        .time_limit_ms
+                        .store(n as u64, Ordering::Relaxed),
+                    Err(e) => return e,
                 },
                 "maxmemory" => match parse_memory(&pair[1]) {
                     Some(bytes) => ctx.state.store.set_max_memory(bytes),
@@ -645,6 +662,8 @@ pub(super) fn shutdown(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         }
     }
     tracing::info!(user = ?ctx.session.identity.as_ref().map(|i| i.username.clone()), "SHUTDOWN requested");
+    // A running script (SHUTDOWN is served while one is busy) stops rather than hold shutdown up.
+    ctx.state.scripts.kill_for_shutdown();
     ctx.state.trigger_shutdown();
     ctx.session.close_without_reply = true;
     Frame::ok()

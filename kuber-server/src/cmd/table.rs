@@ -9,7 +9,8 @@ use kuber_protocol::Frame;
 
 use super::Ctx;
 use super::{
-    connection, hash, json, keys, list, pubsub, region, server, set, string, transaction, zset,
+    connection, hash, json, keys, list, pubsub, region, script, server, set, string, transaction,
+    zset,
 };
 
 /// A synchronous command handler: reads arguments (including the command name at index 0),
@@ -46,6 +47,8 @@ pub enum Handler {
     Hello,
     /// EXEC: runs the queued transaction.
     Exec,
+    /// EVAL and friends: runs a Lua script on a thread of its own (`cmd/script.rs`).
+    Script,
 }
 
 /// Changes data.
@@ -74,6 +77,12 @@ pub const OWN_WATCH: u32 = 1 << 10;
 /// The reply waits until every change made so far is in the persistence backend, whatever the
 /// persistence mode (SAVE).
 pub const DURABLE: u32 = 1 << 11;
+/// Served while a script is busy (Redis `allow-busy`): the command runs without waiting for the
+/// exec gate the script holds.
+pub const ALLOW_BUSY: u32 = 1 << 12;
+/// Refused inside scripts (Redis `noscript`); blocking commands are refused there by their
+/// handler kind.
+pub const NO_SCRIPT: u32 = 1 << 13;
 
 /// One row of the table.
 pub struct CommandSpec {
@@ -138,7 +147,7 @@ impl CommandSpec {
     }
 }
 
-use Handler::{Auth, Exec, Hello, Sync};
+use Handler::{Auth, Exec, Hello, Script, Sync};
 
 /// No key arguments.
 pub(super) const NOKEYS: (i32, i32, i32) = (0, 0, 0);
@@ -155,7 +164,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "auth",
         -2,
-        NO_AUTH | CONNECTION | FAST | NO_MULTI,
+        NO_AUTH | CONNECTION | FAST | NO_MULTI | ALLOW_BUSY | NO_SCRIPT,
         NOKEYS,
         "connection",
         "Authenticates the connection.",
@@ -164,7 +173,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "hello",
         -1,
-        NO_AUTH | CONNECTION | FAST | NO_MULTI,
+        NO_AUTH | CONNECTION | FAST | NO_MULTI | ALLOW_BUSY | NO_SCRIPT,
         NOKEYS,
         "connection",
         "Handshakes with the server, optionally authenticating and switching protocol.",
@@ -191,7 +200,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "quit",
         -1,
-        NO_AUTH | CONNECTION | FAST | TX_CONTROL | PUBSUB_OK,
+        NO_AUTH | CONNECTION | FAST | TX_CONTROL | PUBSUB_OK | ALLOW_BUSY | NO_SCRIPT,
         NOKEYS,
         "connection",
         "Closes the connection.",
@@ -209,7 +218,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "reset",
         1,
-        NO_AUTH | CONNECTION | FAST | TX_CONTROL | PUBSUB_OK,
+        NO_AUTH | CONNECTION | FAST | TX_CONTROL | PUBSUB_OK | ALLOW_BUSY | NO_SCRIPT,
         NOKEYS,
         "connection",
         "Resets the connection.",
@@ -218,7 +227,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "client",
         -2,
-        CONNECTION,
+        CONNECTION | NO_SCRIPT,
         NOKEYS,
         "connection",
         "Client connection management (ID, SETNAME, GETNAME, LIST, INFO, KILL, SETINFO).",
@@ -237,7 +246,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "subscribe",
         -2,
-        PUBSUB_OK | NO_MULTI,
+        PUBSUB_OK | NO_MULTI | NO_SCRIPT,
         NOKEYS,
         "pubsub",
         "Listens for messages published to channels.",
@@ -246,7 +255,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "psubscribe",
         -2,
-        PUBSUB_OK | NO_MULTI,
+        PUBSUB_OK | NO_MULTI | NO_SCRIPT,
         NOKEYS,
         "pubsub",
         "Listens for messages published to channels matching patterns.",
@@ -255,7 +264,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "unsubscribe",
         -1,
-        PUBSUB_OK | NO_MULTI,
+        PUBSUB_OK | NO_MULTI | NO_SCRIPT,
         NOKEYS,
         "pubsub",
         "Stops listening to channels.",
@@ -264,7 +273,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "punsubscribe",
         -1,
-        PUBSUB_OK | NO_MULTI,
+        PUBSUB_OK | NO_MULTI | NO_SCRIPT,
         NOKEYS,
         "pubsub",
         "Stops listening to patterns.",
@@ -292,7 +301,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "multi",
         1,
-        FAST | TX_CONTROL,
+        FAST | TX_CONTROL | ALLOW_BUSY | NO_SCRIPT,
         NOKEYS,
         "transactions",
         "Starts a transaction.",
@@ -301,7 +310,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "exec",
         1,
-        TX_CONTROL,
+        TX_CONTROL | NO_SCRIPT,
         NOKEYS,
         "transactions",
         "Executes the queued commands atomically.",
@@ -310,7 +319,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "discard",
         1,
-        FAST | TX_CONTROL,
+        FAST | TX_CONTROL | ALLOW_BUSY | NO_SCRIPT,
         NOKEYS,
         "transactions",
         "Discards the queued commands.",
@@ -319,7 +328,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "watch",
         -2,
-        FAST | TX_CONTROL,
+        FAST | TX_CONTROL | ALLOW_BUSY | NO_SCRIPT,
         ALLKEYS,
         "transactions",
         "Makes EXEC fail if any of these keys changes first.",
@@ -328,7 +337,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "unwatch",
         1,
-        FAST,
+        FAST | ALLOW_BUSY | NO_SCRIPT,
         NOKEYS,
         "transactions",
         "Forgets all watched keys.",
@@ -790,7 +799,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "config",
         -2,
-        0,
+        NO_SCRIPT,
         NOKEYS,
         "server",
         "Reads or changes configuration (GET, SET, RESETSTAT).",
@@ -808,7 +817,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "role",
         1,
-        FAST,
+        FAST | NO_SCRIPT,
         NOKEYS,
         "server",
         "Returns the replication role.",
@@ -817,11 +826,57 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "function",
         -2,
-        0,
+        NO_SCRIPT,
         NOKEYS,
         "scripting",
         "FUNCTION FLUSH is accepted as a no-op: Kuber has no functions.",
         Sync(server::function)
+    ),
+    // scripting: keys come from numkeys (argument 2), read when the script runs.
+    cmd!(
+        "eval",
+        -3,
+        WRITE | NO_SCRIPT,
+        NOKEYS,
+        "scripting",
+        "Runs a Lua script: EVAL script numkeys [key ...] [arg ...].",
+        Script
+    ),
+    cmd!(
+        "evalsha",
+        -3,
+        WRITE | NO_SCRIPT,
+        NOKEYS,
+        "scripting",
+        "Runs a cached Lua script by its SHA1.",
+        Script
+    ),
+    cmd!(
+        "eval_ro",
+        -3,
+        READONLY | NO_SCRIPT,
+        NOKEYS,
+        "scripting",
+        "Runs a Lua script that may only read.",
+        Script
+    ),
+    cmd!(
+        "evalsha_ro",
+        -3,
+        READONLY | NO_SCRIPT,
+        NOKEYS,
+        "scripting",
+        "Runs a cached read-only Lua script by its SHA1.",
+        Script
+    ),
+    cmd!(
+        "script",
+        -2,
+        NO_SCRIPT,
+        NOKEYS,
+        "scripting",
+        "Manages the script cache: LOAD, EXISTS, FLUSH, KILL, HELP.",
+        Sync(script::script)
     ),
     cmd!(
         "lastsave",
@@ -835,7 +890,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "save",
         1,
-        ADMIN | NO_MULTI | DURABLE,
+        ADMIN | NO_MULTI | DURABLE | NO_SCRIPT,
         NOKEYS,
         "server",
         "Flushes pending writes to persistence.",
@@ -844,7 +899,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "bgsave",
         -1,
-        ADMIN,
+        ADMIN | NO_SCRIPT,
         NOKEYS,
         "server",
         "Flushes pending writes to persistence in the background.",
@@ -853,7 +908,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "shutdown",
         -1,
-        ADMIN | NO_MULTI,
+        ADMIN | NO_MULTI | ALLOW_BUSY | NO_SCRIPT,
         NOKEYS,
         "server",
         "Stops the server gracefully.",
@@ -862,7 +917,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "debug",
         -2,
-        ADMIN,
+        ADMIN | NO_SCRIPT,
         NOKEYS,
         "server",
         "Answers -ERR for Redis's debugging subcommands, which Kuber does not have (DEBUG SLEEP 0 is accepted).",
@@ -1019,6 +1074,7 @@ mod coverage {
             include_str!("zset/random/tests.rs"),
             include_str!("transaction.rs"),
             include_str!("pubsub.rs"),
+            include_str!("script/tests.rs"),
         ]
         .concat();
         let tested: std::collections::HashSet<String> = sources

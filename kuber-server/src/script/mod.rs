@@ -1,0 +1,157 @@
+//! Lua scripting (EVAL, SCRIPT): the one Lua VM with its script cache, and the state of the script
+//! running now — when it started, whether it has written, whether SCRIPT KILL asked it to stop.
+//!
+//! How a script runs (see `cmd/script.rs`): on its own OS thread, never on a runtime thread, holding
+//! the exec gate for writing for its whole run, so that it is atomic like EXEC. Other clients take
+//! the gate with try-lock and an asynchronous wait (`cmd::gate`), so a runtime thread is never
+//! blocked by a script; once the script has run past `busy-reply-threshold` they get `-BUSY`,
+//! except the commands Redis flags `allow-busy` (SCRIPT KILL, SHUTDOWN, MULTI…), which run without
+//! the gate. SCRIPT KILL only sets a flag: the VM's instruction-count hook sees it and stops the
+//! script.
+
+pub(crate) mod convert;
+pub(crate) mod vm;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::time::Instant;
+
+use kuber_protocol::Frame;
+use parking_lot::Mutex;
+
+pub(crate) use vm::Vm;
+
+/// `-BUSY` for clients that arrive while a script runs past the threshold.
+pub const BUSY: &str =
+    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+/// SCRIPT KILL with no script running.
+pub const NOTBUSY: &str = "NOTBUSY No scripts in execution right now.";
+/// SCRIPT KILL after the script wrote: stopping it would leave half its writes.
+pub const UNKILLABLE: &str = "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
+/// EVALSHA of an unknown script.
+pub const NOSCRIPT: &str = "NOSCRIPT No matching script. Please use EVAL.";
+/// The error a killed script's EVAL answers (before the position suffix).
+pub const KILLED: &str = "ERR Script killed by user with SCRIPT KILL...";
+
+/// What the hook and SCRIPT KILL share with the running script.
+#[derive(Default)]
+pub(crate) struct RunFlags {
+    /// A script holds the gate and runs.
+    pub running: AtomicBool,
+    /// Milliseconds since `Scripts::epoch` when the current script started.
+    pub started_ms: AtomicU64,
+    /// SCRIPT KILL (or SHUTDOWN) asked the script to stop.
+    pub kill: AtomicBool,
+    /// The script has run a write command: it can no longer be killed.
+    pub wrote: AtomicBool,
+    /// The script line the hook stopped it at (for the error's position).
+    pub killed_at_line: AtomicI64,
+}
+
+/// Scripting state shared by all connections.
+pub struct Scripts {
+    /// The VM and its cache; created on first use, replaced by SCRIPT FLUSH.
+    vm: Mutex<Option<Vm>>,
+    pub(crate) flags: Arc<RunFlags>,
+    epoch: Instant,
+    /// `busy-reply-threshold` / `lua-time-limit` in milliseconds.
+    pub time_limit_ms: AtomicU64,
+}
+
+impl Default for Scripts {
+    fn default() -> Self {
+        Self {
+            vm: Mutex::new(None),
+            flags: Arc::default(),
+            epoch: Instant::now(),
+            time_limit_ms: AtomicU64::new(5000),
+        }
+    }
+}
+
+impl Scripts {
+    /// Runs `f` with the VM, creating it first if needed.
+    pub(crate) fn with_vm<R>(&self, f: impl FnOnce(&mut Vm) -> R) -> Result<R, Frame> {
+        let mut guard = self.vm.lock();
+        if guard.is_none() {
+            let vm = Vm::new(self.flags.clone()).map_err(|e| {
+                tracing::error!(error = %e, "cannot create the Lua VM");
+                Frame::error(format!("ERR cannot create the Lua VM: {e}"))
+            })?;
+            *guard = Some(vm);
+        }
+        Ok(f(guard.as_mut().expect("created above")))
+    }
+
+    /// SCRIPT FLUSH: forgets every cached script by dropping the VM (as Redis resets its Lua state).
+    pub fn flush(&self) {
+        *self.vm.lock() = None;
+    }
+
+    /// True when `sha` (any case) is cached.
+    pub fn exists(&self, sha: &[u8]) -> bool {
+        let sha = String::from_utf8_lossy(sha).to_ascii_lowercase();
+        self.vm.lock().as_ref().is_some_and(|vm| vm.has(&sha))
+    }
+
+    /// Marks the start of a run; called with the exec gate held for writing.
+    pub(crate) fn begin(&self) {
+        let f = &self.flags;
+        f.kill.store(false, Ordering::Relaxed);
+        f.wrote.store(false, Ordering::Relaxed);
+        f.started_ms
+            .store(self.epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
+        f.running.store(true, Ordering::Release);
+    }
+
+    /// Marks the end of a run; called before the gate is released.
+    pub(crate) fn end(&self) {
+        self.flags.running.store(false, Ordering::Release);
+        self.flags.kill.store(false, Ordering::Relaxed);
+    }
+
+    /// True while a script runs.
+    pub fn is_running(&self) -> bool {
+        self.flags.running.load(Ordering::Acquire)
+    }
+
+    /// True when a script has run longer than the threshold: other clients get `-BUSY` now.
+    pub fn is_busy(&self) -> bool {
+        if !self.is_running() {
+            return false;
+        }
+        let elapsed = (self.epoch.elapsed().as_millis() as u64)
+            .saturating_sub(self.flags.started_ms.load(Ordering::Relaxed));
+        elapsed >= self.time_limit_ms.load(Ordering::Relaxed)
+    }
+
+    /// SCRIPT KILL.
+    pub fn kill(&self) -> Frame {
+        if !self.is_running() {
+            return Frame::error(NOTBUSY);
+        }
+        if self.flags.wrote.load(Ordering::Relaxed) {
+            return Frame::error(UNKILLABLE);
+        }
+        self.flags.kill.store(true, Ordering::Relaxed);
+        Frame::ok()
+    }
+
+    /// SHUTDOWN stops a running script whether or not it wrote (Redis exits without finishing it).
+    pub fn kill_for_shutdown(&self) {
+        if self.is_running() {
+            self.flags.kill.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The lower-case hex SHA1 of a script body, as Redis names scripts.
+pub fn sha1_hex(body: &[u8]) -> String {
+    use sha1::Digest;
+    let digest = sha1::Sha1::digest(body);
+    let mut out = String::with_capacity(40);
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}

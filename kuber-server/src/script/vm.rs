@@ -1,0 +1,496 @@
+//! The Lua 5.1 VM scripts run in: Redis 7's sandbox (no `os`, `io`, `loadfile`, `dofile`,
+//! `require`, `print`; globals and library tables read-only), the `redis` library, the cache of
+//! compiled scripts by SHA1, and turning a run's result or error into the reply.
+//!
+//! Redis patches Lua to make tables read-only; stock Lua 5.1 cannot, so the sandbox empties the
+//! global table and gives it a metatable that reads from a hidden table and refuses writes, and
+//! hands out read-only proxies of the libraries. `rawset` and `setmetatable` are wrapped so they
+//! cannot get around that.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use bytes::Bytes;
+use hashbrown::HashMap;
+use kuber_protocol::Frame;
+use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, VmState};
+
+use super::RunFlags;
+use super::convert::{frame_to_lua, lua_to_frame, number_arg};
+
+/// Runs one command for the script (`redis.call`): the arguments and whether the script asked for
+/// RESP3 replies. Owned by the run, so it may hold the server state and the script's session.
+pub(crate) type Caller = Box<dyn FnMut(&[Bytes], bool) -> Frame + Send>;
+
+/// The chunk name of every script, so errors read `user_script:LINE:` as in Redis.
+const SCRIPT_NAME: &str = "@user_script";
+/// How often (in VM instructions) the hook looks at the kill flag.
+const HOOK_EVERY: u32 = 1000;
+
+/// The sandbox, run once per VM with the full globals. It returns the hidden globals table (where
+/// KEYS and ARGV are set before each run) and the runner that calls a script in protected mode.
+const SANDBOX: &str = r#"
+local rust, version, version_num = ...
+local G = _G
+local rawset_, rawget_, setmetatable_, getmetatable_ = rawset, rawget, setmetatable, getmetatable
+local error_, type_, tostring_, pcall_, select_, unpack_ = error, type, tostring, pcall, select, unpack
+local loadstring_, next_, ipairs_ = loadstring, next, ipairs
+local readonly = setmetatable_({}, {__mode = 'k'})
+
+local function deny(level) error_('Attempt to modify a readonly table', level) end
+local function deny_newindex() deny(3) end
+local function meta_for(index)
+  local meta = {__index = index, __newindex = deny_newindex}
+  local meta_proxy = setmetatable_({}, {__index = meta, __newindex = deny_newindex, __metatable = false})
+  readonly[meta_proxy] = true
+  meta.__metatable = meta_proxy
+  return meta
+end
+local function protect(t)
+  local proxy = setmetatable_({}, meta_for(t))
+  readonly[proxy] = true
+  return proxy
+end
+local function pack(...) return {n = select_('#', ...), ...} end
+
+local store = {}
+for _, name in ipairs_({'xpcall', 'tostring', 'next', 'assert', 'tonumber', 'rawequal',
+    'collectgarbage', 'rawget', 'ipairs', 'pairs', 'select', 'unpack', 'type', 'error', 'gcinfo',
+    'getmetatable', 'load', '_VERSION'}) do
+  store[name] = G[name]
+end
+for _, name in ipairs_({'string', 'math', 'table', 'coroutine'}) do
+  if G[name] then store[name] = protect(G[name]) end
+end
+store.rawset = function(t, k, v)
+  if readonly[t] then deny(3) end
+  return rawset_(t, k, v)
+end
+store.setmetatable = function(t, m)
+  if readonly[t] then deny(3) end
+  return setmetatable_(t, m)
+end
+store.loadstring = function(s, name)
+  -- Precompiled bytecode could break out of the sandbox.
+  if type_(s) == 'string' and s:byte(1) == 27 then return nil, 'binary code is not allowed' end
+  return loadstring_(s, name)
+end
+-- Redis 7's pcall hands a script the message of a redis.call error table, not the table.
+store.pcall = function(f, ...)
+  local r = pack(pcall_(f, ...))
+  if not r[1] and type_(r[2]) == 'table' and type_(rawget_(r[2], 'err')) == 'string' then
+    r[2] = rawget_(r[2], 'err')
+  end
+  return unpack_(r, 1, r.n)
+end
+
+-- luaPushErrorBuff: "-CODE msg" keeps its code, anything else gets ERR.
+local function error_table(s)
+  local code, msg = 'ERR', s
+  if s:sub(1, 1) == '-' then
+    local space = s:find(' ', 1, true)
+    if space then code, msg = s:sub(2, space - 1), s:sub(space + 1) else msg = s:sub(2) end
+  end
+  msg = msg:gsub('^[\r\n]+', ''):gsub('[\r\n]+$', '')
+  return {err = code .. ' ' .. msg}
+end
+
+local call = rust.call
+local redis = {}
+redis.call = function(...)
+  local failed, v = call(...)
+  if failed then error_(v, 0) end
+  return v
+end
+redis.pcall = function(...)
+  local _, v = call(...)
+  return v
+end
+redis.error_reply = function(...)
+  if select_('#', ...) ~= 1 or type_((...)) ~= 'string' then
+    return error_table('wrong number or type of arguments')
+  end
+  local s = ...
+  if s:sub(1, 1) ~= '-' then s = '-' .. s end
+  return error_table(s)
+end
+redis.status_reply = function(...)
+  if select_('#', ...) ~= 1 or type_((...)) ~= 'string' then
+    return error_table('wrong number or type of arguments')
+  end
+  return {ok = (...)}
+end
+redis.sha1hex = rust.sha1hex
+redis.log = rust.log
+redis.setresp = rust.setresp
+redis.set_repl = function() end
+redis.replicate_commands = function() return true end
+redis.breakpoint = function() return false end
+redis.debug = function() end
+redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
+redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
+redis.REDIS_VERSION, redis.REDIS_VERSION_NUM = version, version_num
+store.redis = protect(redis)
+store._G = G
+
+local runner = function(f) return pcall_(f) end
+
+-- Lock the globals: empty the real table and route reads to the store.
+local names = {}
+for k in next_, G do names[#names + 1] = k end
+for _, k in ipairs_(names) do rawset_(G, k, nil) end
+setmetatable_(G, meta_for(function(_, k)
+  local v = store[k]
+  if v == nil then
+    error_("Script attempted to access nonexistent global variable '" .. tostring_(k) .. "'", 0)
+  end
+  return v
+end))
+readonly[G] = true
+return store, runner
+"#;
+
+/// What a run keeps in the VM's app data for `redis.call` and `redis.setresp`.
+struct RunCtx {
+    caller: Caller,
+    resp3: bool,
+}
+
+/// A cached script: its compiled function and its shebang flags.
+#[derive(Clone)]
+pub(crate) struct Script {
+    function: Function,
+    /// `#!lua flags=no-writes`: the script may not write, even through EVAL.
+    pub no_writes: bool,
+}
+
+/// The Lua VM with the scripts it compiled.
+pub struct Vm {
+    lua: Lua,
+    store: Table,
+    runner: Function,
+    scripts: HashMap<String, Script>,
+    flags: Arc<RunFlags>,
+}
+
+impl Vm {
+    pub(crate) fn new(flags: Arc<RunFlags>) -> mlua::Result<Vm> {
+        // Only the libraries Redis loads; the base library comes with every state.
+        let lua = Lua::new_with(
+            StdLib::TABLE | StdLib::STRING | StdLib::MATH,
+            LuaOptions::default(),
+        )?;
+        let rust = lua.create_table()?;
+        rust.raw_set("call", lua.create_function(redis_call)?)?;
+        rust.raw_set("sha1hex", lua.create_function(sha1hex)?)?;
+        rust.raw_set("log", lua.create_function(log)?)?;
+        rust.raw_set("setresp", lua.create_function(setresp)?)?;
+        let version = crate::cmd::REDIS_VERSION;
+        let num = version
+            .split('.')
+            .fold(0i64, |acc, part| acc * 256 + part.parse::<i64>().unwrap_or(0));
+        let (store, runner): (Table, Function) = lua
+            .load(SANDBOX)
+            .set_name("=sandbox")
+            .call((rust, version, num))?;
+        let hook_flags = flags.clone();
+        lua.set_hook(
+            HookTriggers::new().every_nth_instruction(HOOK_EVERY),
+            move |_, debug| {
+                if hook_flags.kill.load(Ordering::Relaxed) {
+                    let line = debug.current_line().map_or(-1, |l| l as i64);
+                    hook_flags.killed_at_line.store(line, Ordering::Relaxed);
+                    // Raised at every check from now on, so a script's own pcall cannot keep it alive.
+                    return Err(mlua::Error::runtime("Script killed by user with SCRIPT KILL..."));
+                }
+                Ok(VmState::Continue)
+            },
+        )?;
+        Ok(Vm {
+            lua,
+            store,
+            runner,
+            scripts: HashMap::new(),
+            flags,
+        })
+    }
+
+    /// True when the script with this SHA1 is cached.
+    pub(crate) fn has(&self, sha: &str) -> bool {
+        self.scripts.contains_key(sha)
+    }
+
+    /// The cached script with this (lower-case) SHA1.
+    pub(crate) fn get(&self, sha: &str) -> Option<Script> {
+        self.scripts.get(sha).cloned()
+    }
+
+    /// Compiles and caches `body` (a no-op when cached); returns its SHA1.
+    pub(crate) fn load(&mut self, body: &[u8]) -> Result<String, Frame> {
+        let sha = super::sha1_hex(body);
+        if self.scripts.contains_key(&sha) {
+            return Ok(sha);
+        }
+        let (no_writes, skip) = shebang(body)?;
+        // The shebang line is dropped but its line feed kept, so line numbers stay right.
+        let function = self
+            .lua
+            .load(&body[skip..])
+            .set_name(SCRIPT_NAME)
+            .into_function()
+            .map_err(|e| {
+                let msg = match &e {
+                    mlua::Error::SyntaxError { message, .. } => message.clone(),
+                    other => other.to_string(),
+                };
+                Frame::error(format!("ERR Error compiling script (new function): {msg}"))
+            })?;
+        self.scripts.insert(
+            sha.clone(),
+            Script {
+                function,
+                no_writes,
+            },
+        );
+        Ok(sha)
+    }
+
+    /// Runs a cached script with its KEYS and ARGV; `caller` runs its `redis.call`s.
+    pub(crate) fn run(&mut self, sha: &str, keys: &[Bytes], argv: &[Bytes], caller: Caller) -> Frame {
+        let Some(script) = self.get(sha) else {
+            return Frame::error(super::NOSCRIPT);
+        };
+        let result = self.set_args(keys, argv).and_then(|()| {
+            self.lua.set_app_data(RunCtx {
+                caller,
+                resp3: false,
+            });
+            self.runner.call::<MultiValue>(script.function)
+        });
+        let resp3 = self
+            .lua
+            .remove_app_data::<RunCtx>()
+            .is_some_and(|ctx| ctx.resp3);
+        let values = match result {
+            Ok(values) => values,
+            Err(e) => return Frame::error(format!("ERR Error running script f_{sha}: {e}")),
+        };
+        let mut values = values.into_iter();
+        let ok = matches!(values.next(), Some(Value::Boolean(true)));
+        let value = values.next().unwrap_or(Value::Nil);
+        if ok {
+            lua_to_frame(&value, resp3)
+        } else {
+            self.error_reply(&value, sha)
+        }
+    }
+
+    fn set_args(&self, keys: &[Bytes], argv: &[Bytes]) -> mlua::Result<()> {
+        for (name, items) in [("KEYS", keys), ("ARGV", argv)] {
+            let t = self.lua.create_table_with_capacity(items.len(), 0)?;
+            for (i, item) in items.iter().enumerate() {
+                t.raw_set(i + 1, self.lua.create_string(item)?)?;
+            }
+            self.store.raw_set(name, t)?;
+        }
+        Ok(())
+    }
+
+    /// A script's error as Redis 7 words it: `-CODE msg script: f_<sha>, on @user_script:LINE.`
+    fn error_reply(&self, err: &Value, sha: &str) -> Frame {
+        let (msg, source, line) = if self.flags.kill.load(Ordering::Relaxed) {
+            let line = self.flags.killed_at_line.load(Ordering::Relaxed);
+            (
+                super::KILLED.to_owned(),
+                Some(SCRIPT_NAME.to_owned()),
+                (line >= 0).then(|| line.to_string()),
+            )
+        } else {
+            match err {
+                Value::Table(t) => {
+                    let text = |name: &str| match t.raw_get::<Value>(name) {
+                        Ok(Value::String(s)) => Some(s.to_string_lossy()),
+                        Ok(Value::Number(n)) => Some((n as i64).to_string()),
+                        Ok(Value::Integer(n)) => Some(n.to_string()),
+                        _ => None,
+                    };
+                    (
+                        text("err").unwrap_or_else(|| "ERR unknown error".into()),
+                        text("source"),
+                        text("line"),
+                    )
+                }
+                Value::String(s) => {
+                    let s = s.to_string_lossy();
+                    let line = s
+                        .strip_prefix("user_script:")
+                        .and_then(|rest| rest.split_once(':'))
+                        .map(|(n, _)| n.to_owned())
+                        .filter(|n| n.parse::<u32>().is_ok());
+                    let source = line.as_ref().map(|_| SCRIPT_NAME.to_owned());
+                    (format!("ERR {s}"), source, line)
+                }
+                Value::Error(e) => (format!("ERR {e}"), None, None),
+                other => (format!("ERR {other:?}"), None, None),
+            }
+        };
+        let text = match (source, line) {
+            (Some(source), Some(line)) => format!("{msg} script: f_{sha}, on {source}:{line}."),
+            _ => msg,
+        };
+        Frame::error(text.replace(['\r', '\n'], " "))
+    }
+}
+
+/// Parses Redis 7's `#!lua [flags=…]` first line: (no-writes, bytes to skip).
+fn shebang(body: &[u8]) -> Result<(bool, usize), Frame> {
+    if !body.starts_with(b"#!") {
+        return Ok((false, 0));
+    }
+    let end = body.iter().position(|b| *b == b'\n').unwrap_or(body.len());
+    let line = String::from_utf8_lossy(&body[2..end]);
+    let mut parts = line.split(' ').filter(|p| !p.is_empty());
+    if parts.next() != Some("lua") {
+        return Err(Frame::error("ERR Unexpected engine in script shebang"));
+    }
+    let mut no_writes = false;
+    for part in parts {
+        let Some(flags) = part.strip_prefix("flags=") else {
+            return Err(Frame::error(format!(
+                "ERR Unknown lua shebang option: {part}"
+            )));
+        };
+        for flag in flags.split(',').filter(|f| !f.is_empty()) {
+            match flag {
+                "no-writes" => no_writes = true,
+                "allow-oom" | "allow-stale" | "no-cluster" | "allow-cross-slot-keys" => {}
+                other => {
+                    return Err(Frame::error(format!(
+                        "ERR Unexpected flag in script shebang: {other}"
+                    )));
+                }
+            }
+        }
+    }
+    Ok((no_writes, end))
+}
+
+/// Where the script is in its source: (`@user_script`, line) of the innermost script frame.
+fn script_position(lua: &Lua) -> Option<(String, usize)> {
+    (1..20).find_map(|level| {
+        lua.inspect_stack(level, |debug| {
+            let source = debug.source().source?.into_owned();
+            (source == SCRIPT_NAME).then(|| (source, debug.current_line()))
+        })
+        .flatten()
+        .and_then(|(source, line)| Some((source, line?)))
+    })
+}
+
+/// `rust.call(...)` behind `redis.call` / `redis.pcall`: (failed, reply or error table).
+fn redis_call(lua: &Lua, args: MultiValue) -> mlua::Result<(bool, Value)> {
+    let fail = |msg: String| -> mlua::Result<(bool, Value)> {
+        let t = lua.create_table()?;
+        t.raw_set("err", msg)?;
+        if let Some((source, line)) = script_position(lua) {
+            t.raw_set("source", source)?;
+            t.raw_set("line", line)?;
+        }
+        Ok((true, Value::Table(t)))
+    };
+    if args.is_empty() {
+        return fail("ERR Please specify at least one argument for this redis lib call".into());
+    }
+    let mut argv = Vec::with_capacity(args.len());
+    for arg in &args {
+        match arg {
+            Value::String(s) => argv.push(Bytes::copy_from_slice(&s.as_bytes())),
+            Value::Number(n) => argv.push(Bytes::from(number_arg(*n))),
+            Value::Integer(n) => argv.push(Bytes::from(n.to_string())),
+            _ => {
+                return fail(
+                    "ERR Lua redis lib command arguments must be strings or integers".into(),
+                );
+            }
+        }
+    }
+    let (reply, resp3) = {
+        let Some(mut ctx) = lua.app_data_mut::<RunCtx>() else {
+            return fail(
+                "ERR redis.call/pcall can only be called inside a script invocation".into(),
+            );
+        };
+        let resp3 = ctx.resp3;
+        ((ctx.caller)(&argv, resp3), resp3)
+    };
+    match reply {
+        Frame::Error(e) => fail(String::from_utf8_lossy(&e).into_owned()),
+        other => Ok((false, frame_to_lua(lua, &other, resp3)?)),
+    }
+}
+
+fn sha1hex(_: &Lua, args: MultiValue) -> mlua::Result<String> {
+    if args.len() != 1 {
+        return Err(mlua::Error::runtime("wrong number of arguments"));
+    }
+    Ok(match &args[0] {
+        Value::String(s) => super::sha1_hex(&s.as_bytes()),
+        Value::Number(n) => super::sha1_hex(number_arg(*n).as_bytes()),
+        _ => super::sha1_hex(b""),
+    })
+}
+
+fn log(_: &Lua, args: MultiValue) -> mlua::Result<()> {
+    if args.len() < 2 {
+        return Err(mlua::Error::runtime(
+            "redis.log() requires two arguments or more.",
+        ));
+    }
+    let level = match &args[0] {
+        Value::Number(n) => *n as i64,
+        Value::Integer(n) => *n,
+        _ => {
+            return Err(mlua::Error::runtime(
+                "First argument must be a number (log level).",
+            ));
+        }
+    };
+    let words: Vec<String> = args
+        .iter()
+        .skip(1)
+        .filter_map(|v| match v {
+            Value::String(s) => Some(s.to_string_lossy()),
+            Value::Number(n) => Some(number_arg(*n)),
+            Value::Integer(n) => Some(n.to_string()),
+            _ => None,
+        })
+        .collect();
+    let text = words.join(" ");
+    match level {
+        0 => tracing::debug!(target: "kuber::script", "{text}"),
+        1 | 2 => tracing::info!(target: "kuber::script", "{text}"),
+        3 => tracing::warn!(target: "kuber::script", "{text}"),
+        _ => return Err(mlua::Error::runtime("Invalid debug level.")),
+    }
+    Ok(())
+}
+
+fn setresp(lua: &Lua, args: MultiValue) -> mlua::Result<()> {
+    if args.len() != 1 {
+        return Err(mlua::Error::runtime(
+            "redis.setresp() requires one argument.",
+        ));
+    }
+    let resp = match &args[0] {
+        Value::Number(n) => *n as i64,
+        Value::Integer(n) => *n,
+        _ => 0,
+    };
+    if resp != 2 && resp != 3 {
+        return Err(mlua::Error::runtime("RESP version must be 2 or 3."));
+    }
+    if let Some(mut ctx) = lua.app_data_mut::<RunCtx>() {
+        ctx.resp3 = resp == 3;
+    }
+    Ok(())
+}
