@@ -75,11 +75,16 @@ store.loadstring = function(s, name)
   if type_(s) == 'string' and s:byte(1) == 27 then return nil, 'binary code is not allowed' end
   return loadstring_(s, name)
 end
--- Redis 7's pcall hands a script the message of a redis.call error table, not the table.
+-- Redis 7's pcall hands a script the message of a redis.call error, not the error object.
+local error_text = rust.error_text
 store.pcall = function(f, ...)
   local r = pack(pcall_(f, ...))
-  if not r[1] and type_(r[2]) == 'table' and type_(rawget_(r[2], 'err')) == 'string' then
-    r[2] = rawget_(r[2], 'err')
+  if not r[1] then
+    if type_(r[2]) == 'table' and type_(rawget_(r[2], 'err')) == 'string' then
+      r[2] = rawget_(r[2], 'err')
+    elseif type_(r[2]) == 'userdata' then
+      r[2] = error_text(r[2])
+    end
   end
   return unpack_(r, 1, r.n)
 end
@@ -95,17 +100,11 @@ local function error_table(s)
   return {err = code .. ' ' .. msg}
 end
 
-local call = rust.call
 local redis = {}
-redis.call = function(...)
-  local failed, v = call(...)
-  if failed then error_(v, 0) end
-  return v
-end
-redis.pcall = function(...)
-  local _, v = call(...)
-  return v
-end
+-- Functions written in Rust, not Lua wrappers: `return redis.call(…)` is then no tail call that
+-- would hide the script's line from the error.
+redis.call = rust.call
+redis.pcall = rust.pcall
 redis.error_reply = function(...)
   if select_('#', ...) ~= 1 or type_((...)) ~= 'string' then
     return error_table('wrong number or type of arguments')
@@ -181,7 +180,15 @@ impl Vm {
             LuaOptions::default(),
         )?;
         let rust = lua.create_table()?;
-        rust.raw_set("call", lua.create_function(redis_call)?)?;
+        rust.raw_set(
+            "call",
+            lua.create_function(|lua, args| redis_call(lua, args, true))?,
+        )?;
+        rust.raw_set(
+            "pcall",
+            lua.create_function(|lua, args| redis_call(lua, args, false))?,
+        )?;
+        rust.raw_set("error_text", lua.create_function(error_text)?)?;
         rust.raw_set("sha1hex", lua.create_function(sha1hex)?)?;
         rust.raw_set("log", lua.create_function(log)?)?;
         rust.raw_set("setresp", lua.create_function(setresp)?)?;
@@ -201,7 +208,10 @@ impl Vm {
                     let line = debug.current_line().map_or(-1, |l| l as i64);
                     hook_flags.killed_at_line.store(line, Ordering::Relaxed);
                     // Raised at every check from now on, so a script's own pcall cannot keep it alive.
-                    return Err(mlua::Error::runtime("Script killed by user with SCRIPT KILL..."));
+                    return Err(ScriptError::raise(
+                        super::KILLED.into(),
+                        Some((SCRIPT_NAME.into(), line.max(0) as usize)),
+                    ));
                 }
                 Ok(VmState::Continue)
             },
@@ -330,7 +340,14 @@ impl Vm {
                     let source = line.as_ref().map(|_| SCRIPT_NAME.to_owned());
                     (format!("ERR {s}"), source, line)
                 }
-                Value::Error(e) => (format!("ERR {e}"), None, None),
+                Value::Error(e) => match script_error(e) {
+                    Some(se) => (
+                        se.msg.clone(),
+                        se.position.as_ref().map(|p| p.0.clone()),
+                        se.position.as_ref().map(|p| p.1.to_string()),
+                    ),
+                    None => (format!("ERR {e}"), None, None),
+                },
                 other => (format!("ERR {other:?}"), None, None),
             }
         };
@@ -387,16 +404,63 @@ fn script_position(lua: &Lua) -> Option<(String, usize)> {
     })
 }
 
-/// `rust.call(...)` behind `redis.call` / `redis.pcall`: (failed, reply or error table).
-fn redis_call(lua: &Lua, args: MultiValue) -> mlua::Result<(bool, Value)> {
-    let fail = |msg: String| -> mlua::Result<(bool, Value)> {
+/// An error the `redis` library raises: Redis raises `{err=…}` tables that carry the script's
+/// position; mlua raises Rust errors, so the same fields travel in this one.
+#[derive(Debug)]
+struct ScriptError {
+    /// `CODE message`.
+    msg: String,
+    /// (`@user_script`, line) where the script was.
+    position: Option<(String, usize)>,
+}
+
+impl std::fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.msg)
+    }
+}
+
+impl std::error::Error for ScriptError {}
+
+impl ScriptError {
+    fn raise(msg: String, position: Option<(String, usize)>) -> mlua::Error {
+        mlua::Error::external(ScriptError { msg, position })
+    }
+
+    /// Raised from a library function called by the script.
+    fn at_script(lua: &Lua, msg: impl Into<String>) -> mlua::Error {
+        Self::raise(msg.into(), script_position(lua))
+    }
+}
+
+/// The [`ScriptError`] inside an error that crossed Lua (mlua wraps a callback's error).
+fn script_error(e: &mlua::Error) -> Option<&ScriptError> {
+    match e {
+        mlua::Error::ExternalError(inner) => inner.downcast_ref::<ScriptError>(),
+        mlua::Error::CallbackError { cause, .. } => script_error(cause),
+        mlua::Error::WithContext { cause, .. } => script_error(cause),
+        _ => None,
+    }
+}
+
+/// `rust.error_text(e)`: what Redis's pcall gives a script for a library error.
+fn error_text(_: &Lua, value: Value) -> mlua::Result<String> {
+    Ok(match &value {
+        Value::Error(e) => script_error(e).map_or_else(|| e.to_string(), |se| se.msg.clone()),
+        other => format!("{other:?}"),
+    })
+}
+
+/// `redis.call` (`raise`) and `redis.pcall`: a command's reply, or its error raised / returned as
+/// `{err=…}`.
+fn redis_call(lua: &Lua, args: MultiValue, raise: bool) -> mlua::Result<Value> {
+    let fail = |msg: String| -> mlua::Result<Value> {
+        if raise {
+            return Err(ScriptError::at_script(lua, msg));
+        }
         let t = lua.create_table()?;
         t.raw_set("err", msg)?;
-        if let Some((source, line)) = script_position(lua) {
-            t.raw_set("source", source)?;
-            t.raw_set("line", line)?;
-        }
-        Ok((true, Value::Table(t)))
+        Ok(Value::Table(t))
     };
     if args.is_empty() {
         return fail("ERR Please specify at least one argument for this redis lib call".into());
@@ -425,13 +489,13 @@ fn redis_call(lua: &Lua, args: MultiValue) -> mlua::Result<(bool, Value)> {
     };
     match reply {
         Frame::Error(e) => fail(String::from_utf8_lossy(&e).into_owned()),
-        other => Ok((false, frame_to_lua(lua, &other, resp3)?)),
+        other => frame_to_lua(lua, &other, resp3),
     }
 }
 
-fn sha1hex(_: &Lua, args: MultiValue) -> mlua::Result<String> {
+fn sha1hex(lua: &Lua, args: MultiValue) -> mlua::Result<String> {
     if args.len() != 1 {
-        return Err(mlua::Error::runtime("wrong number of arguments"));
+        return Err(ScriptError::at_script(lua, "ERR wrong number of arguments"));
     }
     Ok(match &args[0] {
         Value::String(s) => super::sha1_hex(&s.as_bytes()),
@@ -440,18 +504,20 @@ fn sha1hex(_: &Lua, args: MultiValue) -> mlua::Result<String> {
     })
 }
 
-fn log(_: &Lua, args: MultiValue) -> mlua::Result<()> {
+fn log(lua: &Lua, args: MultiValue) -> mlua::Result<()> {
     if args.len() < 2 {
-        return Err(mlua::Error::runtime(
-            "redis.log() requires two arguments or more.",
+        return Err(ScriptError::at_script(
+            lua,
+            "ERR redis.log() requires two arguments or more.",
         ));
     }
     let level = match &args[0] {
         Value::Number(n) => *n as i64,
         Value::Integer(n) => *n,
         _ => {
-            return Err(mlua::Error::runtime(
-                "First argument must be a number (log level).",
+            return Err(ScriptError::at_script(
+                lua,
+                "ERR First argument must be a number (log level).",
             ));
         }
     };
@@ -470,15 +536,16 @@ fn log(_: &Lua, args: MultiValue) -> mlua::Result<()> {
         0 => tracing::debug!(target: "kuber::script", "{text}"),
         1 | 2 => tracing::info!(target: "kuber::script", "{text}"),
         3 => tracing::warn!(target: "kuber::script", "{text}"),
-        _ => return Err(mlua::Error::runtime("Invalid debug level.")),
+        _ => return Err(ScriptError::at_script(lua, "ERR Invalid debug level.")),
     }
     Ok(())
 }
 
 fn setresp(lua: &Lua, args: MultiValue) -> mlua::Result<()> {
     if args.len() != 1 {
-        return Err(mlua::Error::runtime(
-            "redis.setresp() requires one argument.",
+        return Err(ScriptError::at_script(
+            lua,
+            "ERR redis.setresp() requires one argument.",
         ));
     }
     let resp = match &args[0] {
@@ -487,7 +554,7 @@ fn setresp(lua: &Lua, args: MultiValue) -> mlua::Result<()> {
         _ => 0,
     };
     if resp != 2 && resp != 3 {
-        return Err(mlua::Error::runtime("RESP version must be 2 or 3."));
+        return Err(ScriptError::at_script(lua, "ERR RESP version must be 2 or 3."));
     }
     if let Some(mut ctx) = lua.app_data_mut::<RunCtx>() {
         ctx.resp3 = resp == 3;

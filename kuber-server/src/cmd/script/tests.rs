@@ -1,11 +1,461 @@
-//! Dispatcher tests for scripting.
+//! Dispatcher tests for scripting: conversions both ways, errors, the SHA1 cache, the sandbox,
+//! roles, WATCH, atomicity, BUSY and SCRIPT KILL.
+
+use std::time::Duration;
 
 use crate::auth::Role;
-use crate::cmd::testing::server;
+use crate::cmd::testing::{TestClient, server, settle, spawn_run};
+
+const SHA_RETURN_1: &str = "e0e1f9fabfc9d4800c877a703b823ac0578ff8db";
 
 #[tokio::test]
-async fn eval_returns_values() {
+async fn lua_values_become_replies() {
     let s = server();
     let mut c = s.client(Role::User);
     assert_eq!(c.run("EVAL \"return 1\" 0").await, ":1\r\n");
+    // Numbers are truncated to integers.
+    assert_eq!(c.run("EVAL \"return 3.99\" 0").await, ":3\r\n");
+    assert_eq!(c.run("EVAL \"return -2.5\" 0").await, ":-2\r\n");
+    assert_eq!(c.run("EVAL \"return 'hi'\" 0").await, "$2\r\nhi\r\n");
+    assert_eq!(c.run("EVAL \"return true\" 0").await, ":1\r\n");
+    assert_eq!(c.run("EVAL \"return false\" 0").await, "$-1\r\n");
+    assert_eq!(c.run("EVAL \"return nil\" 0").await, "$-1\r\n");
+    // An array stops at the first nil.
+    assert_eq!(
+        c.run("EVAL \"return {1,'two',{3},nil,5}\" 0").await,
+        "*3\r\n:1\r\n$3\r\ntwo\r\n*1\r\n:3\r\n"
+    );
+    assert_eq!(
+        c.run("EVAL \"return {ok='FINE'}\" 0").await,
+        "+FINE\r\n"
+    );
+    assert_eq!(
+        c.run("EVAL \"return {err='MY failure'}\" 0").await,
+        "-MY failure\r\n"
+    );
+    assert_eq!(
+        c.run("EVAL \"return redis.status_reply('DONE')\" 0").await,
+        "+DONE\r\n"
+    );
+    assert_eq!(
+        c.run("EVAL \"return redis.error_reply('My Error')\" 0").await,
+        "-My Error\r\n"
+    );
+    assert_eq!(
+        c.run("EVAL \"return redis.error_reply('-CODE detail')\" 0").await,
+        "-CODE detail\r\n"
+    );
+    assert_eq!(
+        c.run("EVAL \"return {KEYS[1], KEYS[2], ARGV[1]}\" 2 a b c").await,
+        "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n"
+    );
+    assert_eq!(
+        c.run("EVAL \"return #ARGV\" 0 x y z").await,
+        ":3\r\n"
+    );
+}
+
+#[tokio::test]
+async fn replies_become_lua_values() {
+    let s = server();
+    let mut c = s.client(Role::User);
+    c.run("SET s hello").await;
+    c.run("RPUSH l a b").await;
+    assert_eq!(
+        c.run("EVAL \"return type(redis.call('incr', 'n'))\" 0").await,
+        "$6\r\nnumber\r\n"
+    );
+    assert_eq!(
+        c.run("EVAL \"return redis.call('get', KEYS[1])\" 1 s").await,
+        "$5\r\nhello\r\n"
+    );
+    // A nil bulk is false; a status is {ok=…}; an array is a table.
+    assert_eq!(
+        c.run("EVAL \"return redis.call('get', 'missing') == false\" 0").await,
+        ":1\r\n"
+    );
+    assert_eq!(
+        c.run("EVAL \"return redis.call('set', 'x', 1).ok\" 0").await,
+        "$2\r\nOK\r\n"
+    );
+    assert_eq!(
+        c.run("EVAL \"local t = redis.call('lrange', 'l', 0, -1) return #t .. t[1] .. t[2]\" 0")
+            .await,
+        "$3\r\n2ab\r\n"
+    );
+    // An error from redis.pcall is {err=…}; numbers go out as %.17g.
+    assert_eq!(
+        c.run("EVAL \"return redis.pcall('incr', 's').err\" 0").await,
+        "$43\r\nERR value is not an integer or out of range\r\n"
+    );
+    assert_eq!(
+        c.run("EVAL \"redis.call('set', 'f', 0.1) return redis.call('get', 'f')\" 0")
+            .await,
+        "$19\r\n0.10000000000000001\r\n"
+    );
+    // RESP3 on request: a map is {map=…}, a double {double=…}, a null nil.
+    assert_eq!(
+        c.run("EVAL \"redis.setresp(3) return redis.call('get', 'missing') == nil\" 0")
+            .await,
+        ":1\r\n"
+    );
+    c.run("HSET h f v").await;
+    assert_eq!(
+        c.run("EVAL \"redis.setresp(3) return redis.call('hgetall', 'h').map.f\" 0")
+            .await,
+        "$1\r\nv\r\n"
+    );
+    assert_eq!(
+        c.run("EVAL \"redis.setresp(4)\" 0").await,
+        format!(
+            "-ERR RESP version must be 2 or 3. script: f_{}, on @user_script:1.\r\n",
+            sha("redis.setresp(4)")
+        )
+    );
+    assert_eq!(
+        c.run("EVAL \"return redis.sha1hex('')\" 0").await,
+        "$40\r\nda39a3ee5e6b4b0d3255bfef95601890afd80709\r\n"
+    );
+    assert_eq!(
+        c.run("EVAL \"return redis.REDIS_VERSION\" 0").await,
+        "$6\r\n7.0.15\r\n"
+    );
+    assert_eq!(
+        c.run("EVAL \"redis.log(redis.LOG_WARNING, 'from a script') return 1\" 0")
+            .await,
+        ":1\r\n"
+    );
+}
+
+#[tokio::test]
+async fn script_errors_read_as_in_redis_7() {
+    let s = server();
+    let mut c = s.client(Role::User);
+    c.run("SET s text").await;
+    assert_eq!(
+        c.run("EVAL \"return redis.call('incr', 's')\" 0").await,
+        format!(
+            "-ERR value is not an integer or out of range script: f_{}, on @user_script:1.\r\n",
+            sha("return redis.call('incr', 's')")
+        )
+    );
+    assert_eq!(
+        c.run("EVAL \"\nreturn redis.call('nosuch')\" 0").await,
+        format!(
+            "-ERR Unknown Redis command called from script script: f_{}, on @user_script:2.\r\n",
+            sha("\nreturn redis.call('nosuch')")
+        )
+    );
+    assert!(
+        c.run("EVAL \"redis.call('get')\" 0")
+            .await
+            .starts_with("-ERR Wrong number of args calling Redis command from script script: ")
+    );
+    assert!(
+        c.run("EVAL \"redis.call('multi')\" 0")
+            .await
+            .starts_with("-ERR This Redis command is not allowed from script script: ")
+    );
+    // Blocking commands are refused in scripts (Redis 7 flags them noscript).
+    assert!(
+        c.run("EVAL \"redis.call('blpop', 'l', 0)\" 0")
+            .await
+            .starts_with("-ERR This Redis command is not allowed from script")
+    );
+    assert!(
+        c.run("EVAL \"redis.call('set', {})\" 0")
+            .await
+            .starts_with("-ERR Lua redis lib command arguments must be strings or integers")
+    );
+    assert_eq!(
+        c.run("EVAL \"error('boom')\" 0").await,
+        format!(
+            "-ERR user_script:1: boom script: f_{}, on @user_script:1.\r\n",
+            sha("error('boom')")
+        )
+    );
+    assert!(
+        c.run("EVAL \"return +\" 0")
+            .await
+            .starts_with("-ERR Error compiling script (new function): user_script:1:")
+    );
+    // pcall gets the message of a redis.call error.
+    assert_eq!(
+        c.run("EVAL \"local ok, e = pcall(redis.call, 'incr', 's') return e\" 0")
+            .await,
+        "$43\r\nERR value is not an integer or out of range\r\n"
+    );
+    assert_eq!(
+        c.run("EVAL \"return 1\" -1").await,
+        "-ERR Number of keys can't be negative\r\n"
+    );
+    assert_eq!(
+        c.run("EVAL \"return 1\" 2 a").await,
+        "-ERR Number of keys can't be greater than number of args\r\n"
+    );
+    assert_eq!(
+        c.run("EVAL \"return 1\" x").await,
+        "-ERR value is not an integer or out of range\r\n"
+    );
+}
+
+fn sha(body: &str) -> String {
+    crate::script::sha1_hex(body.as_bytes())
+}
+
+#[tokio::test]
+async fn scripts_are_cached_by_sha1() {
+    let s = server();
+    let mut c = s.client(Role::User);
+    assert_eq!(
+        c.run(&format!("EVALSHA {SHA_RETURN_1} 0")).await,
+        "-NOSCRIPT No matching script. Please use EVAL.\r\n"
+    );
+    assert_eq!(
+        c.run("EVALSHA short 0").await,
+        "-NOSCRIPT No matching script. Please use EVAL.\r\n"
+    );
+    assert_eq!(
+        c.run("SCRIPT LOAD \"return 1\"").await,
+        format!("$40\r\n{SHA_RETURN_1}\r\n")
+    );
+    assert_eq!(
+        c.run(&format!("EVALSHA {} 0", SHA_RETURN_1.to_uppercase()))
+            .await,
+        ":1\r\n"
+    );
+    assert_eq!(
+        c.run(&format!("SCRIPT EXISTS {SHA_RETURN_1} nope")).await,
+        "*2\r\n:1\r\n:0\r\n"
+    );
+    // EVAL caches too.
+    c.run("EVAL \"return 2\" 0").await;
+    assert_eq!(
+        c.run(&format!("EVALSHA_RO {} 0", sha("return 2"))).await,
+        ":2\r\n"
+    );
+    assert_eq!(c.run("SCRIPT FLUSH ASYNC").await, "+OK\r\n");
+    assert_eq!(
+        c.run(&format!("SCRIPT EXISTS {SHA_RETURN_1}")).await,
+        "*1\r\n:0\r\n"
+    );
+    assert_eq!(
+        c.run("SCRIPT FLUSH LATER").await,
+        "-ERR SCRIPT FLUSH only support SYNC|ASYNC option\r\n"
+    );
+    assert_eq!(c.run("SCRIPT KILL").await, "-NOTBUSY No scripts in execution right now.\r\n");
+    assert!(c.run("SCRIPT HELP").await.starts_with("*11\r\n"));
+    assert_eq!(
+        c.run("SCRIPT NOSUCH").await,
+        "-ERR unknown subcommand 'NOSUCH'. Try SCRIPT HELP.\r\n"
+    );
+    assert_eq!(
+        c.run("EVAL \"#!lua flags=no-writes\nreturn redis.call('set', 'k', 1)\" 0")
+            .await
+            .split(" script:")
+            .next(),
+        Some("-ERR Write commands are not allowed from read-only scripts.")
+    );
+    assert_eq!(
+        c.run("EVAL \"#!lua flags=bogus\nreturn 1\" 0").await,
+        "-ERR Unexpected flag in script shebang: bogus\r\n"
+    );
+}
+
+#[tokio::test]
+async fn the_sandbox_is_redis_7s() {
+    let s = server();
+    let mut c = s.client(Role::User);
+    for global in ["os", "io", "loadfile", "dofile", "require", "print", "setfenv"] {
+        let reply = c.run(&format!("EVAL \"return {global}\" 0")).await;
+        assert!(
+            reply.starts_with(&format!(
+                "-ERR Script attempted to access nonexistent global variable '{global}'"
+            )),
+            "{global}: {reply}"
+        );
+    }
+    for attempt in [
+        "a = 1",
+        "redis.call = function() return 1 end",
+        "string.len = nil",
+        "_G.x = 1",
+        "rawset(_G, 'x', 1)",
+        "setmetatable(_G, {})",
+        "local g = getmetatable(_G) g.__index = {}",
+    ] {
+        let reply = c.run(&format!("EVAL \"{attempt}\" 0")).await;
+        assert!(
+            reply.contains("Attempt to modify a readonly table"),
+            "{attempt}: {reply}"
+        );
+    }
+    // Libraries still work, and locals are free.
+    assert_eq!(
+        c.run("EVAL \"local t = {} table.insert(t, string.upper('a')) return t[1] .. math.floor(2.5)\" 0")
+            .await,
+        "$2\r\nA2\r\n"
+    );
+    assert_eq!(
+        c.run("EVAL \"return loadstring(string.dump(function() return 1 end))\" 0")
+            .await,
+        "$-1\r\n"
+    );
+}
+
+#[tokio::test]
+async fn readers_may_only_run_read_only_scripts() {
+    let s = server();
+    let mut user = s.client(Role::User);
+    user.run("SET k v").await;
+    let mut reader = s.client(Role::Reader);
+    assert_eq!(
+        reader.run("EVAL \"return 1\" 0").await,
+        "-NOPERM User reader has no permissions to run the 'eval' command\r\n"
+    );
+    assert_eq!(
+        reader
+            .run("EVAL_RO \"return redis.call('get', KEYS[1])\" 1 k")
+            .await,
+        "$1\r\nv\r\n"
+    );
+    // Permissions are checked first inside a script too, as Redis checks ACLs first.
+    assert!(
+        reader
+            .run("EVAL_RO \"return redis.call('set', 'k', 'w')\" 0")
+            .await
+            .starts_with("-NOPERM User reader has no permissions to run the 'set' command script:")
+    );
+    // A user's EVAL_RO is read-only too.
+    assert!(
+        user.run("EVAL_RO \"return redis.pcall('del', 'k')\" 0")
+            .await
+            .starts_with("-ERR Write commands are not allowed from read-only scripts.")
+    );
+    assert_eq!(user.run("GET k").await, "$1\r\nv\r\n");
+    // Commands the role may not run are refused inside scripts as outside.
+    assert_eq!(
+        user.run("EVAL \"return redis.pcall('flushall')\" 0").await,
+        "-NOPERM User app has no permissions to run the 'flushall' command\r\n"
+    );
+}
+
+#[tokio::test]
+async fn script_writes_mark_watched_keys_and_run_in_transactions() {
+    let s = server();
+    let mut a = s.client(Role::User);
+    let mut b = s.client(Role::User);
+    a.run("WATCH k").await;
+    b.run("EVAL \"return redis.call('set', KEYS[1], 'x')\" 1 k").await;
+    a.run("MULTI").await;
+    a.run("GET k").await;
+    assert_eq!(a.run("EXEC").await, "*-1\r\n");
+    // EVAL queued in MULTI runs inside EXEC.
+    a.run("MULTI").await;
+    assert_eq!(
+        a.run("EVAL \"return redis.call('incr', KEYS[1])\" 1 n").await,
+        "+QUEUED\r\n"
+    );
+    a.run("INCR n").await;
+    assert_eq!(a.run("EXEC").await, "*2\r\n:1\r\n:2\r\n");
+}
+
+/// Starts `EVAL script` on its own task and waits until the script runs.
+async fn start_script(s: &crate::cmd::testing::TestServer, script: &'static str) -> tokio::task::JoinHandle<(TestClient, String)> {
+    let runner = s.client(Role::User);
+    let handle = match script {
+        "loop" => spawn_run!(runner, "EVAL \"while true do end\" 0"),
+        _ => spawn_run!(runner, "EVAL \"redis.call('set', 'w', 1) while true do end\" 0"),
+    };
+    for _ in 0..200 {
+        if s.state.scripts.is_running() {
+            break;
+        }
+        settle().await;
+    }
+    assert!(s.state.scripts.is_running());
+    handle
+}
+
+#[tokio::test]
+async fn a_busy_script_gets_others_busy_until_script_kill() {
+    let s = server();
+    let mut admin = s.client(Role::Admin);
+    assert_eq!(admin.run("CONFIG SET lua-time-limit 10").await, "+OK\r\n");
+    assert_eq!(
+        admin.run("CONFIG GET busy-reply-threshold").await,
+        "*2\r\n$20\r\nbusy-reply-threshold\r\n$2\r\n10\r\n"
+    );
+    admin.run("SET xx 1").await;
+    let mut other = s.client(Role::User);
+    assert_eq!(other.run("MULTI").await, "+OK\r\n");
+    assert_eq!(other.run("INCR xx").await, "+QUEUED\r\n");
+    let script = start_script(&s, "loop").await;
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    let busy = "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n";
+    let mut third = s.client(Role::User);
+    assert_eq!(third.run("GET xx").await, busy);
+    assert_eq!(third.run("EVAL \"return 1\" 0").await, busy);
+    // EXEC refused while busy discards the transaction.
+    assert_eq!(
+        other.run("EXEC").await,
+        "-EXECABORT Transaction discarded because of: BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n"
+    );
+    // allow-busy commands are served.
+    assert_eq!(third.run("MULTI").await, "+OK\r\n");
+    assert_eq!(third.run("INCR xx").await, busy);
+    // (SCRIPT KILL inside MULTI would be queued, as in Redis.)
+    assert_eq!(other.run("SCRIPT KILL").await, "+OK\r\n");
+    let (_, reply) = script.await.unwrap();
+    assert!(
+        reply.starts_with("-ERR Script killed by user with SCRIPT KILL... script: f_"),
+        "{reply}"
+    );
+    assert!(!s.state.scripts.is_running());
+    // The command refused while busy doomed the transaction.
+    assert_eq!(third.run("INCR xx").await, "+QUEUED\r\n");
+    assert_eq!(
+        third.run("EXEC").await,
+        "-EXECABORT Transaction discarded because of previous errors.\r\n"
+    );
+    assert_eq!(other.run("PING x").await, "$1\r\nx\r\n");
+    assert_eq!(admin.run("GET xx").await, "$1\r\n1\r\n");
+    assert_eq!(
+        admin.run("SCRIPT KILL").await,
+        "-NOTBUSY No scripts in execution right now.\r\n"
+    );
+}
+
+#[tokio::test]
+async fn a_script_that_wrote_cannot_be_killed() {
+    let s = server();
+    let mut admin = s.client(Role::Admin);
+    admin.run("CONFIG SET busy-reply-threshold 10").await;
+    let script = start_script(&s, "write-then-loop").await;
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    assert!(admin.run("SCRIPT KILL").await.starts_with("-UNKILLABLE Sorry the script already executed write commands"));
+    assert!(admin.run("GET w").await.starts_with("-BUSY"));
+    // SHUTDOWN stops it all the same.
+    admin.run("SHUTDOWN NOSAVE").await;
+    let (_, reply) = script.await.unwrap();
+    assert!(reply.starts_with("-ERR Script killed by user"), "{reply}");
+}
+
+#[tokio::test]
+async fn a_script_is_atomic_for_other_clients() {
+    let s = server();
+    let mut a = s.client(Role::User);
+    // Before the threshold, other clients wait for the script rather than see half of it.
+    let script = spawn_run!(
+        s.client(Role::User),
+        "EVAL \"redis.call('set', 'k', 'first') local t = 0 for i = 1, 3000000 do t = t + i end redis.call('set', 'k', 'second') return 1\" 0"
+    );
+    for _ in 0..2000 {
+        if s.state.scripts.is_running() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    assert_eq!(a.run("GET k").await, "$6\r\nsecond\r\n");
+    assert_eq!(script.await.unwrap().1, ":1\r\n");
 }
