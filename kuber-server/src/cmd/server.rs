@@ -193,6 +193,7 @@ fn info_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             let max_memory = state.store.limits().max_memory;
             kv(out, "maxmemory", max_memory);
             kv(out, "maxmemory_human", human_bytes(max_memory));
+            kv(out, "number_of_cached_scripts", state.scripts.cached());
             kv(
                 out,
                 "maxmemory_policy",

@@ -94,6 +94,11 @@ impl Scripts {
         self.vm.lock().as_ref().is_some_and(|vm| vm.has(&sha))
     }
 
+    /// How many scripts are cached (INFO memory `number_of_cached_scripts`).
+    pub fn cached(&self) -> usize {
+        self.vm.lock().as_ref().map_or(0, Vm::len)
+    }
+
     /// Marks the start of a run; called with the exec gate held for writing.
     pub(crate) fn begin(&self) {
         let f = &self.flags;

@@ -54,8 +54,14 @@ end
 local function pack(...) return {n = select_('#', ...), ...} end
 
 local store = {}
-for _, name in ipairs_({'xpcall', 'tostring', 'next', 'assert', 'tonumber', 'rawequal',
-    'collectgarbage', 'rawget', 'ipairs', 'pairs', 'select', 'unpack', 'type', 'error', 'gcinfo',
+local xpcall_ = xpcall
+store.xpcall = function(f, handler)
+  local r = pack(xpcall_(f, handler))
+  if not r[1] and rust.killed() then error_(r[2], 0) end
+  return unpack_(r, 1, r.n)
+end
+for _, name in ipairs_({'tostring', 'next', 'assert', 'tonumber', 'rawequal',
+    'collectgarbage', 'rawget', 'ipairs', 'pairs', 'select', 'type', 'error', 'gcinfo',
     'getmetatable', 'load', '_VERSION'}) do
   store[name] = G[name]
 end
@@ -70,15 +76,29 @@ store.setmetatable = function(t, m)
   if readonly[t] then deny(3) end
   return setmetatable_(t, m)
 end
+-- Lua 5.1's unpack overflows on huge ranges (Redis patches it); more than LUAI_MAXCSTACK results
+-- cannot fit on the stack anyway.
+local tonumber_ = tonumber
+store.unpack = function(t, ...)
+  if type_(t) == 'table' then
+    local i, j = ...
+    local first, last = tonumber_(i) or 1, tonumber_(j) or #t
+    if last - first >= 8000 then error_('too many results to unpack', 2) end
+  end
+  -- Only the arguments given: each takes a stack slot the results need.
+  return unpack_(t, ...)
+end
 store.loadstring = function(s, name)
   -- Precompiled bytecode could break out of the sandbox.
   if type_(s) == 'string' and s:byte(1) == 27 then return nil, 'binary code is not allowed' end
   return loadstring_(s, name)
 end
 -- Redis 7's pcall hands a script the message of a redis.call error, not the error object.
-local error_text = rust.error_text
+local error_text, killed = rust.error_text, rust.killed
 store.pcall = function(f, ...)
   local r = pack(pcall_(f, ...))
+  -- A killed script's error goes on up: a pcall loop must not keep it alive.
+  if not r[1] and killed() then error_(r[2], 0) end
   if not r[1] then
     if type_(r[2]) == 'table' and type_(rawget_(r[2], 'err')) == 'string' then
       r[2] = rawget_(r[2], 'err')
@@ -189,6 +209,11 @@ impl Vm {
             lua.create_function(|lua, args| redis_call(lua, args, false))?,
         )?;
         rust.raw_set("error_text", lua.create_function(error_text)?)?;
+        let kill = flags.clone();
+        rust.raw_set(
+            "killed",
+            lua.create_function(move |_, ()| Ok(kill.kill.load(Ordering::Relaxed)))?,
+        )?;
         rust.raw_set("sha1hex", lua.create_function(sha1hex)?)?;
         rust.raw_set("log", lua.create_function(log)?)?;
         rust.raw_set("setresp", lua.create_function(setresp)?)?;
@@ -228,6 +253,11 @@ impl Vm {
     /// True when the script with this SHA1 is cached.
     pub(crate) fn has(&self, sha: &str) -> bool {
         self.scripts.contains_key(sha)
+    }
+
+    /// How many scripts are cached.
+    pub(crate) fn len(&self) -> usize {
+        self.scripts.len()
     }
 
     /// The cached script with this (lower-case) SHA1.

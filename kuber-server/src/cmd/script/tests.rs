@@ -296,6 +296,16 @@ async fn the_sandbox_is_redis_7s() {
             .await,
         "$2\r\nA2\r\n"
     );
+    // Lua 5.1's unpack would overflow (and abort on an assertion) without the sandbox's check.
+    assert!(
+        c.run("EVAL \"return {unpack({1,2,3}, -2147483648, -2)}\" 0")
+            .await
+            .starts_with("-ERR user_script:1: too many results to unpack script: f_")
+    );
+    assert_eq!(
+        c.run("EVAL \"return {unpack({1,2,3}, -1, 1)}\" 0").await,
+        "*0\r\n"
+    );
     assert_eq!(
         c.run("EVAL \"return loadstring(string.dump(function() return 1 end))\" 0")
             .await,
@@ -365,6 +375,10 @@ async fn start_script(s: &crate::cmd::testing::TestServer, script: &'static str)
     let runner = s.client(Role::User);
     let handle = match script {
         "loop" => spawn_run!(runner, "EVAL \"while true do end\" 0"),
+        "pcall-loop" => spawn_run!(
+            runner,
+            "EVAL \"local f = function() while 1 do redis.call('ping') end end while 1 do pcall(f) end\" 0"
+        ),
         _ => spawn_run!(runner, "EVAL \"redis.call('set', 'w', 1) while true do end\" 0"),
     };
     for _ in 0..200 {
@@ -458,4 +472,19 @@ async fn a_script_is_atomic_for_other_clients() {
     }
     assert_eq!(a.run("GET k").await, "$6\r\nsecond\r\n");
     assert_eq!(script.await.unwrap().1, ":1\r\n");
+}
+
+#[tokio::test]
+async fn script_kill_gets_past_the_scripts_own_pcall() {
+    let s = server();
+    let mut admin = s.client(Role::Admin);
+    admin.run("CONFIG SET lua-time-limit 10").await;
+    let script = start_script(&s, "pcall-loop").await;
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    assert!(admin.run("PING").await.starts_with("-BUSY"));
+    assert_eq!(admin.run("SCRIPT KILL").await, "+OK\r\n");
+    let (_, reply) = script.await.unwrap();
+    assert!(reply.starts_with("-ERR Script killed by user with SCRIPT KILL..."), "{reply}");
+    assert_eq!(admin.run("PING").await, "+PONG\r\n");
+    assert!(admin.run("INFO memory").await.contains("number_of_cached_scripts:1\r\n"));
 }
