@@ -25,14 +25,17 @@ const POLL: Duration = Duration::from_millis(1);
 
 /// True for the commands Redis flags `allow-busy`: they are served while a script runs.
 pub(super) fn allows_busy(spec: &CommandSpec, args: &[Bytes]) -> bool {
-    // SCRIPT KILL is the only SCRIPT subcommand with the flag; the table has one row per command.
+    // SCRIPT KILL and FUNCTION KILL (and FUNCTION STATS) are the subcommands with the flag; the
+    // table has one row per command.
     spec.has(table::ALLOW_BUSY)
-        || (spec.name == "script" && args.get(1).is_some_and(|a| is(a, "KILL")))
+        || (matches!(spec.name, "script" | "function")
+            && args.get(1).is_some_and(|a| is(a, "KILL")))
+        || (spec.name == "function" && args.get(1).is_some_and(|a| is(a, "STATS")))
 }
 
 /// The reply to a command refused because a script is busy.
-pub(super) fn busy() -> Frame {
-    err(crate::script::BUSY)
+pub(super) fn busy(state: &ServerState) -> Frame {
+    err(state.scripts.busy_reply())
 }
 
 /// Holds the gate for reading, or nothing for an `allow-busy` command while a script runs; `Err`
@@ -52,7 +55,7 @@ pub(super) async fn read(
             return Ok(Some(guard));
         }
         if state.scripts.is_busy() {
-            return Err(busy());
+            return Err(busy(state));
         }
         tokio::time::sleep(POLL).await;
     }
@@ -69,7 +72,7 @@ pub(super) async fn write(state: &ServerState) -> Result<RwLockWriteGuard<'_, ()
             return Ok(guard);
         }
         if state.scripts.is_busy() {
-            return Err(busy());
+            return Err(busy(state));
         }
         tokio::time::sleep(POLL).await;
     }
@@ -80,7 +83,7 @@ pub(super) async fn write(state: &ServerState) -> Result<RwLockWriteGuard<'_, ()
 pub(super) async fn wait_for_no_script(state: &ServerState) -> Result<(), Frame> {
     while state.scripts.is_running() {
         if state.scripts.is_busy() {
-            return Err(busy());
+            return Err(busy(state));
         }
         tokio::time::sleep(POLL).await;
     }

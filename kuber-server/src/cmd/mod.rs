@@ -193,9 +193,9 @@ async fn check_and_run(
     }
     if state.scripts.is_busy() && !gate::allows_busy(spec, args) {
         if matches!(spec.handler, Handler::Exec) {
-            return exec_abort_busy(session);
+            return exec_abort_busy(state, session);
         }
-        return gate::busy();
+        return gate::busy(state);
     }
     if let Some(queue) = &mut session.multi {
         if spec.has(table::NO_MULTI) {
@@ -262,7 +262,7 @@ async fn run(
         Handler::Exec => {
             let gate = match gate::write(state).await {
                 Ok(gate) => gate,
-                Err(_) if session.multi.is_some() => return exec_abort_busy(session),
+                Err(_) if session.multi.is_some() => return exec_abort_busy(state, session),
                 Err(busy) => return busy,
             };
             let reply = exec(state, session);
@@ -387,13 +387,13 @@ fn after_write(
 
 /// EXEC refused because a script is busy: the transaction is discarded, as Redis's
 /// `execCommandAbort` does.
-fn exec_abort_busy(session: &mut Session) -> Frame {
+fn exec_abort_busy(state: &ServerState, session: &mut Session) -> Frame {
     session.multi = None;
     session.multi_failed = false;
     session.unwatch_all();
     Frame::error(format!(
         "EXECABORT Transaction discarded because of: {}",
-        crate::script::BUSY
+        state.scripts.busy_reply()
     ))
 }
 

@@ -1,4 +1,5 @@
-//! Scripting commands: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT LOAD/EXISTS/FLUSH/KILL/HELP.
+//! Scripting commands: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT LOAD/EXISTS/FLUSH/KILL/HELP, and
+//! Redis 7 functions: FCALL, FCALL_RO and FUNCTION LOAD/DELETE/FLUSH/LIST/KILL/STATS/HELP.
 //!
 //! A script runs on an OS thread of its own (never on a runtime thread: it may loop until SCRIPT
 //! KILL, and the server may run on a single-threaded runtime), holding the exec gate for writing
@@ -20,14 +21,24 @@ use crate::script::{self, vm::Caller};
 use crate::session::Session;
 use crate::state::ServerState;
 
-/// What an EVAL-family call asks for.
-struct Request {
+/// What an EVAL-family or FCALL call names.
+#[derive(PartialEq)]
+enum Kind {
+    /// EVAL: `body` is the script.
+    Eval,
     /// EVALSHA: `body` holds a SHA1.
-    by_sha: bool,
+    EvalSha,
+    /// FCALL: `body` is a function name.
+    Function,
+}
+
+/// What an EVAL-family or FCALL call asks for.
+struct Request {
+    kind: Kind,
     body: Bytes,
     keys: Vec<Bytes>,
     argv: Vec<Bytes>,
-    /// EVAL_RO / EVALSHA_RO.
+    /// EVAL_RO / EVALSHA_RO / FCALL_RO.
     read_only: bool,
 }
 
@@ -44,8 +55,15 @@ fn parse(args: &[Bytes]) -> Result<Request, Frame> {
         return Err(err("ERR Number of keys can't be negative"));
     }
     let (keys, argv) = rest.split_at(numkeys as usize);
+    let kind = if name.starts_with(b"evalsha") {
+        Kind::EvalSha
+    } else if name.starts_with(b"fcall") {
+        Kind::Function
+    } else {
+        Kind::Eval
+    };
     Ok(Request {
-        by_sha: name.starts_with(b"evalsha"),
+        kind,
         body: args[1].clone(),
         keys: keys.to_vec(),
         argv: argv.to_vec(),
@@ -60,7 +78,7 @@ pub(super) async fn eval(state: &ServerState, session: &mut Session, args: &[Byt
         Ok(r) => r,
         Err(e) => return e,
     };
-    if request.by_sha && request.body.len() != 40 {
+    if request.kind == Kind::EvalSha && request.body.len() != 40 {
         return err(script::NOSCRIPT);
     }
     if let Err(busy) = super::gate::wait_for_no_script(state).await {
@@ -118,10 +136,24 @@ fn run(
     runtime: Option<tokio::runtime::Handle>,
 ) -> Frame {
     let scripts = &state.scripts;
-    scripts.begin();
+    scripts.begin(request.kind == Kind::Function);
     let reply = scripts
         .with_vm(|vm| {
-            let sha = if request.by_sha {
+            if request.kind == Kind::Function {
+                let name = String::from_utf8_lossy(&request.body).into_owned();
+                let Some(function) = vm.functions.get(&name) else {
+                    return err("ERR Function not found");
+                };
+                if request.read_only && !function.no_writes {
+                    return err(
+                        "ERR Can not execute a script with write flag using *_ro command.",
+                    );
+                }
+                let no_writes = function.no_writes;
+                let caller = caller(state.clone(), session, no_writes, runtime);
+                return vm.call_function(&name, &request.keys, &request.argv, caller);
+            }
+            let sha = if request.kind == Kind::EvalSha {
                 let sha = String::from_utf8_lossy(&request.body).to_ascii_lowercase();
                 if !vm.has(&sha) {
                     return err(script::NOSCRIPT);
@@ -184,7 +216,7 @@ pub(super) fn script(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         scripts.flush();
         Frame::ok()
     } else if is(sub, "KILL") && args.len() == 2 {
-        scripts.kill()
+        scripts.kill(false)
     } else if is(sub, "HELP") && args.len() == 2 {
         Frame::Array(
             [
@@ -215,6 +247,135 @@ pub(super) fn script(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
     } else {
         reply::unknown_subcommand("script", sub)
     }
+}
+
+/// `FUNCTION LOAD [REPLACE] code | DELETE lib | FLUSH [ASYNC|SYNC] | LIST [WITHCODE]
+/// [LIBRARYNAME pattern] | KILL | STATS | HELP`
+pub(super) fn function(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    let sub = &args[1];
+    let scripts = &ctx.state.scripts;
+    if is(sub, "LOAD") && args.len() >= 3 {
+        let mut replace = false;
+        for option in &args[2..args.len() - 1] {
+            if is(option, "REPLACE") {
+                replace = true;
+            } else {
+                return Frame::error(format!(
+                    "ERR Unknown option given: {}",
+                    String::from_utf8_lossy(option)
+                ));
+            }
+        }
+        let code = args[args.len() - 1].clone();
+        scripts
+            .with_vm(|vm| vm.load_library(&code, replace))
+            .and_then(|r| r)
+            .map_or_else(|e| e, Frame::bulk)
+    } else if is(sub, "DELETE") && args.len() == 3 {
+        let name = String::from_utf8_lossy(&args[2]).into_owned();
+        match scripts.with_vm(|vm| vm.delete_library(&name)) {
+            Ok(true) => Frame::ok(),
+            Ok(false) => err("ERR Library not found"),
+            Err(e) => e,
+        }
+    } else if is(sub, "FLUSH") && args.len() <= 3 {
+        if args.len() == 3 && !is(&args[2], "ASYNC") && !is(&args[2], "SYNC") {
+            return err("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
+        }
+        scripts.with_vm(|vm| vm.flush_libraries()).map_or_else(|e| e, |()| Frame::ok())
+    } else if is(sub, "LIST") {
+        function_list(ctx, args)
+    } else if is(sub, "KILL") && args.len() == 2 {
+        scripts.kill(true)
+    } else if is(sub, "STATS") && args.len() == 2 {
+        let running = if scripts.is_running() {
+            Frame::Map(vec![(Frame::bulk("name"), Frame::bulk("?"))])
+        } else {
+            Frame::Null
+        };
+        Frame::Map(vec![
+            (Frame::bulk("running_script"), running),
+            (Frame::bulk("engines"), Frame::Map(vec![])),
+        ])
+    } else if is(sub, "HELP") && args.len() == 2 {
+        Frame::Array(
+            [
+                "FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "LOAD [REPLACE] <FUNCTION CODE>",
+                "DELETE <LIBRARY NAME>",
+                "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
+                "FLUSH [ASYNC|SYNC]",
+                "KILL",
+                "STATS",
+                "HELP",
+            ]
+            .iter()
+            .map(|l| Frame::simple(l))
+            .collect(),
+        )
+    } else {
+        reply::unknown_subcommand("function", sub)
+    }
+}
+
+fn function_list(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
+    let (mut with_code, mut pattern) = (false, None);
+    let mut rest = args[2..].iter();
+    while let Some(option) = rest.next() {
+        if is(option, "WITHCODE") {
+            with_code = true;
+        } else if is(option, "LIBRARYNAME") {
+            match rest.next() {
+                Some(p) => pattern = Some(p.clone()),
+                None => return err("ERR library name argument was not given"),
+            }
+        } else {
+            return Frame::error(format!(
+                "ERR Unknown argument {}",
+                String::from_utf8_lossy(option)
+            ));
+        }
+    }
+    let libraries = match ctx.state.scripts.with_vm(|vm| vm.libraries()) {
+        Ok(l) => l,
+        Err(e) => return e,
+    };
+    let items = libraries
+        .into_iter()
+        .filter(|(name, _)| {
+            pattern
+                .as_ref()
+                .is_none_or(|p| crate::store::glob::glob_match(p, name.as_bytes()))
+        })
+        .map(|(name, library)| {
+            let functions = library
+                .functions
+                .iter()
+                .map(|(f, no_writes)| {
+                    let flags = if *no_writes {
+                        vec![Frame::bulk("no-writes")]
+                    } else {
+                        vec![]
+                    };
+                    Frame::Map(vec![
+                        (Frame::bulk("name"), Frame::bulk(f.clone())),
+                        (Frame::bulk("description"), Frame::Null),
+                        (Frame::bulk("flags"), Frame::Set(flags)),
+                    ])
+                })
+                .collect();
+            let mut fields = vec![
+                (Frame::bulk("library_name"), Frame::bulk(name)),
+                (Frame::bulk("engine"), Frame::bulk("LUA")),
+                (Frame::bulk("functions"), Frame::Array(functions)),
+            ];
+            if with_code {
+                fields.push((Frame::bulk("library_code"), Frame::Bulk(library.code)));
+            }
+            Frame::Map(fields)
+        })
+        .collect();
+    Frame::Array(items)
 }
 
 #[cfg(test)]

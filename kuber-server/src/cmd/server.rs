@@ -1,4 +1,4 @@
-//! Server commands: COMMAND, INFO, CONFIG, TIME, ROLE, FUNCTION, LASTSAVE, SAVE, SHUTDOWN, STATUS.
+//! Server commands: COMMAND, INFO, CONFIG, TIME, ROLE, LASTSAVE, SAVE, SHUTDOWN, STATUS.
 
 use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
@@ -617,20 +617,6 @@ pub(super) fn role(_: &mut Ctx<'_>, _: &[Bytes]) -> Frame {
     ])
 }
 
-/// FUNCTION FLUSH is a no-op (Redis's test harness calls it between tests); the rest is refused.
-pub(super) fn function(_: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
-    let sub = &args[1];
-    if is(sub, "FLUSH")
-        && (args.len() == 2 || (args.len() == 3 && (is(&args[2], "ASYNC") || is(&args[2], "SYNC"))))
-    {
-        Frame::ok()
-    } else if is(sub, "LIST") {
-        Frame::Array(vec![])
-    } else {
-        reply::unknown_subcommand("function", sub)
-    }
-}
-
 pub(super) fn lastsave(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Frame {
     Frame::Integer((ctx.state.started_ms / 1000) as i64)
 }
@@ -937,12 +923,6 @@ mod tests {
         assert_eq!(
             admin.run("ROLE").await,
             "*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n"
-        );
-        assert_eq!(admin.run("FUNCTION FLUSH").await, "+OK\r\n");
-        assert_eq!(admin.run("FUNCTION FLUSH ASYNC").await, "+OK\r\n");
-        assert_eq!(
-            admin.run("FUNCTION LOAD x").await,
-            "-ERR unknown subcommand 'LOAD'. Try FUNCTION HELP.\r\n"
         );
         assert_eq!(
             admin.run("LASTSAVE").await,

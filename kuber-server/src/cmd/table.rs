@@ -829,8 +829,26 @@ static CORE: &[CommandSpec] = &[
         NO_SCRIPT,
         NOKEYS,
         "scripting",
-        "FUNCTION FLUSH is accepted as a no-op: Kuber has no functions.",
-        Sync(server::function)
+        "Manages function libraries: LOAD, DELETE, FLUSH, LIST, KILL, STATS, HELP.",
+        Sync(script::function)
+    ),
+    cmd!(
+        "fcall",
+        -3,
+        WRITE | NO_SCRIPT,
+        NOKEYS,
+        "scripting",
+        "Calls a function of a loaded library: FCALL function numkeys [key ...] [arg ...].",
+        Script
+    ),
+    cmd!(
+        "fcall_ro",
+        -3,
+        READONLY | NO_SCRIPT,
+        NOKEYS,
+        "scripting",
+        "Calls a read-only function of a loaded library.",
+        Script
     ),
     // scripting: keys come from numkeys (argument 2), read when the script runs.
     cmd!(

@@ -10,6 +10,7 @@
 //! script.
 
 pub(crate) mod convert;
+pub(crate) mod library;
 pub(crate) mod vm;
 
 use std::sync::Arc;
@@ -24,6 +25,9 @@ pub(crate) use vm::Vm;
 /// `-BUSY` for clients that arrive while a script runs past the threshold.
 pub const BUSY: &str =
     "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+/// `-BUSY` while a function (FCALL) runs.
+pub const BUSY_FUNCTION: &str =
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
 /// SCRIPT KILL with no script running.
 pub const NOTBUSY: &str = "NOTBUSY No scripts in execution right now.";
 /// SCRIPT KILL after the script wrote: stopping it would leave half its writes.
@@ -34,8 +38,13 @@ pub const NOSCRIPT: &str = "NOSCRIPT No matching script. Please use EVAL.";
 pub const KILLED: &str = "ERR Script killed by user with SCRIPT KILL...";
 
 /// What the hook and SCRIPT KILL share with the running script.
-#[derive(Default)]
 pub(crate) struct RunFlags {
+    /// The clock `started_ms` and `load_deadline_ms` count from.
+    epoch: Instant,
+    /// The running script is a function (FCALL): BUSY and KILL then speak of FUNCTION KILL.
+    pub function: AtomicBool,
+    /// While FUNCTION LOAD runs a library's code: when it must have finished (0 = no limit).
+    pub load_deadline_ms: AtomicU64,
     /// A script holds the gate and runs.
     pub running: AtomicBool,
     /// Milliseconds since `Scripts::epoch` when the current script started.
@@ -48,12 +57,33 @@ pub(crate) struct RunFlags {
     pub killed_at_line: AtomicI64,
 }
 
+impl Default for RunFlags {
+    fn default() -> Self {
+        Self {
+            epoch: Instant::now(),
+            function: AtomicBool::new(false),
+            load_deadline_ms: AtomicU64::new(0),
+            running: AtomicBool::new(false),
+            started_ms: AtomicU64::new(0),
+            kill: AtomicBool::new(false),
+            wrote: AtomicBool::new(false),
+            killed_at_line: AtomicI64::new(-1),
+        }
+    }
+}
+
+impl RunFlags {
+    /// Milliseconds since the flags were made.
+    pub fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+}
+
 /// Scripting state shared by all connections.
 pub struct Scripts {
     /// The VM and its cache; created on first use, replaced by SCRIPT FLUSH.
     vm: Mutex<Option<Vm>>,
     pub(crate) flags: Arc<RunFlags>,
-    epoch: Instant,
     /// `busy-reply-threshold` / `lua-time-limit` in milliseconds.
     pub time_limit_ms: AtomicU64,
 }
@@ -63,7 +93,6 @@ impl Default for Scripts {
         Self {
             vm: Mutex::new(None),
             flags: Arc::default(),
-            epoch: Instant::now(),
             time_limit_ms: AtomicU64::new(5000),
         }
     }
@@ -83,9 +112,11 @@ impl Scripts {
         Ok(f(guard.as_mut().expect("created above")))
     }
 
-    /// SCRIPT FLUSH: forgets every cached script by dropping the VM (as Redis resets its Lua state).
+    /// SCRIPT FLUSH: forgets every cached script.
     pub fn flush(&self) {
-        *self.vm.lock() = None;
+        if let Some(vm) = self.vm.lock().as_mut() {
+            vm.flush_scripts();
+        }
     }
 
     /// True when `sha` (any case) is cached.
@@ -100,12 +131,12 @@ impl Scripts {
     }
 
     /// Marks the start of a run; called with the exec gate held for writing.
-    pub(crate) fn begin(&self) {
+    pub(crate) fn begin(&self, function: bool) {
         let f = &self.flags;
         f.kill.store(false, Ordering::Relaxed);
         f.wrote.store(false, Ordering::Relaxed);
-        f.started_ms
-            .store(self.epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
+        f.function.store(function, Ordering::Relaxed);
+        f.started_ms.store(f.now_ms(), Ordering::Relaxed);
         f.running.store(true, Ordering::Release);
     }
 
@@ -125,18 +156,32 @@ impl Scripts {
         if !self.is_running() {
             return false;
         }
-        let elapsed = (self.epoch.elapsed().as_millis() as u64)
+        let elapsed = self
+            .flags
+            .now_ms()
             .saturating_sub(self.flags.started_ms.load(Ordering::Relaxed));
         elapsed >= self.time_limit_ms.load(Ordering::Relaxed)
     }
 
-    /// SCRIPT KILL.
-    pub fn kill(&self) -> Frame {
+    /// The `-BUSY` reply while the running script is busy: it names the KILL that stops it.
+    pub fn busy_reply(&self) -> &'static str {
+        if self.flags.function.load(Ordering::Relaxed) {
+            BUSY_FUNCTION
+        } else {
+            BUSY
+        }
+    }
+
+    /// SCRIPT KILL (`function` false) or FUNCTION KILL (true): each stops only its own kind.
+    pub fn kill(&self, function: bool) -> Frame {
         if !self.is_running() {
             return Frame::error(NOTBUSY);
         }
         if self.flags.wrote.load(Ordering::Relaxed) {
             return Frame::error(UNKILLABLE);
+        }
+        if self.flags.function.load(Ordering::Relaxed) != function {
+            return Frame::error(self.busy_reply());
         }
         self.flags.kill.store(true, Ordering::Relaxed);
         Frame::ok()

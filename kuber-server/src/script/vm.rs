@@ -142,6 +142,7 @@ end
 redis.sha1hex = rust.sha1hex
 redis.log = rust.log
 redis.setresp = rust.setresp
+redis.register_function = rust.register_function
 redis.set_repl = function() end
 redis.replicate_commands = function() return true end
 redis.breakpoint = function() return false end
@@ -152,7 +153,11 @@ redis.REDIS_VERSION, redis.REDIS_VERSION_NUM = version, version_num
 store.redis = protect(redis)
 store._G = G
 
-local runner = function(f) return pcall_(f) end
+-- The strings' shared metatable is reachable from any script through getmetatable('').
+local string_meta = getmetatable_('')
+if string_meta then string_meta.__metatable = protect(string_meta) end
+
+local runner = function(f, ...) return pcall_(f, ...) end
 
 -- Lock the globals: empty the real table and route reads to the store.
 local names = {}
@@ -175,21 +180,25 @@ struct RunCtx {
     resp3: bool,
 }
 
-/// A cached script: its compiled function and its shebang flags.
+/// A cached script or a registered function: its compiled function and its flags.
 #[derive(Clone)]
 pub(crate) struct Script {
-    function: Function,
-    /// `#!lua flags=no-writes`: the script may not write, even through EVAL.
+    pub(crate) function: Function,
+    /// `#!lua flags=no-writes` (or the function's `no-writes` flag): it may not write.
     pub no_writes: bool,
+    /// The library a function belongs to; empty for EVAL scripts.
+    pub(crate) library: String,
 }
 
-/// The Lua VM with the scripts it compiled.
+/// The Lua VM with the scripts it compiled and the function libraries loaded into it.
 pub struct Vm {
-    lua: Lua,
+    pub(crate) lua: Lua,
     store: Table,
-    runner: Function,
+    pub(crate) runner: Function,
     scripts: HashMap<String, Script>,
-    flags: Arc<RunFlags>,
+    pub(crate) libraries: HashMap<String, super::library::Library>,
+    pub(crate) functions: HashMap<String, Script>,
+    pub(crate) flags: Arc<RunFlags>,
 }
 
 impl Vm {
@@ -215,6 +224,10 @@ impl Vm {
             lua.create_function(move |_, ()| Ok(kill.kill.load(Ordering::Relaxed)))?,
         )?;
         rust.raw_set("sha1hex", lua.create_function(sha1hex)?)?;
+        rust.raw_set(
+            "register_function",
+            lua.create_function(super::library::register_function)?,
+        )?;
         rust.raw_set("log", lua.create_function(log)?)?;
         rust.raw_set("setresp", lua.create_function(setresp)?)?;
         let version = crate::cmd::REDIS_VERSION;
@@ -229,6 +242,10 @@ impl Vm {
         lua.set_hook(
             HookTriggers::new().every_nth_instruction(HOOK_EVERY),
             move |_, debug| {
+                let deadline = hook_flags.load_deadline_ms.load(Ordering::Relaxed);
+                if deadline != 0 && hook_flags.now_ms() > deadline {
+                    return Err(ScriptError::raise("ERR FUNCTION LOAD timeout".into(), None));
+                }
                 if hook_flags.kill.load(Ordering::Relaxed) {
                     let line = debug.current_line().map_or(-1, |l| l as i64);
                     hook_flags.killed_at_line.store(line, Ordering::Relaxed);
@@ -246,6 +263,8 @@ impl Vm {
             store,
             runner,
             scripts: HashMap::new(),
+            libraries: HashMap::new(),
+            functions: HashMap::new(),
             flags,
         })
     }
@@ -253,6 +272,12 @@ impl Vm {
     /// True when the script with this SHA1 is cached.
     pub(crate) fn has(&self, sha: &str) -> bool {
         self.scripts.contains_key(sha)
+    }
+
+    /// SCRIPT FLUSH: forgets the EVAL scripts (function libraries stay, as in Redis).
+    pub(crate) fn flush_scripts(&mut self) {
+        self.scripts.clear();
+        let _ = self.lua.gc_collect();
     }
 
     /// How many scripts are cached.
@@ -290,6 +315,7 @@ impl Vm {
             Script {
                 function,
                 no_writes,
+                library: String::new(),
             },
         );
         Ok(sha)
@@ -300,20 +326,36 @@ impl Vm {
         let Some(script) = self.get(sha) else {
             return Frame::error(super::NOSCRIPT);
         };
-        let result = self.set_args(keys, argv).and_then(|()| {
-            self.lua.set_app_data(RunCtx {
-                caller,
-                resp3: false,
-            });
-            self.runner.call::<MultiValue>(script.function)
+        if let Err(e) = self.set_args(keys, argv) {
+            return Frame::error(format!("ERR {e}"));
+        }
+        self.call_protected(script.function, None, &format!("f_{sha}"), caller)
+    }
+
+    /// Calls `function` (with `args` as its arguments, for functions) in protected mode and turns
+    /// the outcome into the reply; `name` names it in errors.
+    pub(crate) fn call_protected(
+        &mut self,
+        function: Function,
+        args: Option<(Table, Table)>,
+        name: &str,
+        caller: Caller,
+    ) -> Frame {
+        self.lua.set_app_data(RunCtx {
+            caller,
+            resp3: false,
         });
+        let result = match args {
+            Some((keys, argv)) => self.runner.call::<MultiValue>((function, keys, argv)),
+            None => self.runner.call::<MultiValue>(function),
+        };
         let resp3 = self
             .lua
             .remove_app_data::<RunCtx>()
             .is_some_and(|ctx| ctx.resp3);
         let values = match result {
             Ok(values) => values,
-            Err(e) => return Frame::error(format!("ERR Error running script f_{sha}: {e}")),
+            Err(e) => return Frame::error(format!("ERR Error running script {name}: {e}")),
         };
         let mut values = values.into_iter();
         let ok = matches!(values.next(), Some(Value::Boolean(true)));
@@ -321,23 +363,26 @@ impl Vm {
         if ok {
             lua_to_frame(&value, resp3)
         } else {
-            self.error_reply(&value, sha)
+            self.error_reply(&value, name)
         }
+    }
+
+    /// A Lua array of strings.
+    pub(crate) fn array(&self, items: &[Bytes]) -> mlua::Result<Table> {
+        let t = self.lua.create_table_with_capacity(items.len(), 0)?;
+        for (i, item) in items.iter().enumerate() {
+            t.raw_set(i + 1, self.lua.create_string(item)?)?;
+        }
+        Ok(t)
     }
 
     fn set_args(&self, keys: &[Bytes], argv: &[Bytes]) -> mlua::Result<()> {
-        for (name, items) in [("KEYS", keys), ("ARGV", argv)] {
-            let t = self.lua.create_table_with_capacity(items.len(), 0)?;
-            for (i, item) in items.iter().enumerate() {
-                t.raw_set(i + 1, self.lua.create_string(item)?)?;
-            }
-            self.store.raw_set(name, t)?;
-        }
-        Ok(())
+        self.store.raw_set("KEYS", self.array(keys)?)?;
+        self.store.raw_set("ARGV", self.array(argv)?)
     }
 
-    /// A script's error as Redis 7 words it: `-CODE msg script: f_<sha>, on @user_script:LINE.`
-    fn error_reply(&self, err: &Value, sha: &str) -> Frame {
+    /// A script's error as Redis 7 words it: `-CODE msg script: <name>, on @user_script:LINE.`
+    pub(crate) fn error_reply(&self, err: &Value, name: &str) -> Frame {
         let (msg, source, line) = if self.flags.kill.load(Ordering::Relaxed) {
             let line = self.flags.killed_at_line.load(Ordering::Relaxed);
             (
@@ -382,7 +427,7 @@ impl Vm {
             }
         };
         let text = match (source, line) {
-            (Some(source), Some(line)) => format!("{msg} script: f_{sha}, on {source}:{line}."),
+            (Some(source), Some(line)) => format!("{msg} script: {name}, on {source}:{line}."),
             _ => msg,
         };
         Frame::error(text.replace(['\r', '\n'], " "))
@@ -427,7 +472,8 @@ fn script_position(lua: &Lua) -> Option<(String, usize)> {
     (1..20).find_map(|level| {
         lua.inspect_stack(level, |debug| {
             let source = debug.source().source?.into_owned();
-            (source == SCRIPT_NAME).then(|| (source, debug.current_line()))
+            (source == SCRIPT_NAME || source == super::library::LIBRARY_NAME)
+                .then(|| (source, debug.current_line()))
         })
         .flatten()
         .and_then(|(source, line)| Some((source, line?)))
@@ -437,7 +483,7 @@ fn script_position(lua: &Lua) -> Option<(String, usize)> {
 /// An error the `redis` library raises: Redis raises `{err=…}` tables that carry the script's
 /// position; mlua raises Rust errors, so the same fields travel in this one.
 #[derive(Debug)]
-struct ScriptError {
+pub(crate) struct ScriptError {
     /// `CODE message`.
     msg: String,
     /// (`@user_script`, line) where the script was.
@@ -453,12 +499,12 @@ impl std::fmt::Display for ScriptError {
 impl std::error::Error for ScriptError {}
 
 impl ScriptError {
-    fn raise(msg: String, position: Option<(String, usize)>) -> mlua::Error {
+    pub(crate) fn raise(msg: String, position: Option<(String, usize)>) -> mlua::Error {
         mlua::Error::external(ScriptError { msg, position })
     }
 
     /// Raised from a library function called by the script.
-    fn at_script(lua: &Lua, msg: impl Into<String>) -> mlua::Error {
+    pub(crate) fn at_script(lua: &Lua, msg: impl Into<String>) -> mlua::Error {
         Self::raise(msg.into(), script_position(lua))
     }
 }

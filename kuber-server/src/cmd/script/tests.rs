@@ -283,6 +283,7 @@ async fn the_sandbox_is_redis_7s() {
         "rawset(_G, 'x', 1)",
         "setmetatable(_G, {})",
         "local g = getmetatable(_G) g.__index = {}",
+        "getmetatable('').__index = function() return 1 end",
     ] {
         let reply = c.run(&format!("EVAL \"{attempt}\" 0")).await;
         assert!(
@@ -292,7 +293,7 @@ async fn the_sandbox_is_redis_7s() {
     }
     // Libraries still work, and locals are free.
     assert_eq!(
-        c.run("EVAL \"local t = {} table.insert(t, string.upper('a')) return t[1] .. math.floor(2.5)\" 0")
+        c.run("EVAL \"local t = {} table.insert(t, ('a'):upper()) return t[1] .. math.floor(2.5)\" 0")
             .await,
         "$2\r\nA2\r\n"
     );
@@ -487,4 +488,69 @@ async fn script_kill_gets_past_the_scripts_own_pcall() {
     assert!(reply.starts_with("-ERR Script killed by user with SCRIPT KILL..."), "{reply}");
     assert_eq!(admin.run("PING").await, "+PONG\r\n");
     assert!(admin.run("INFO memory").await.contains("number_of_cached_scripts:1\r\n"));
+}
+
+#[tokio::test]
+async fn functions_load_call_list_and_delete() {
+    let s = server();
+    let mut c = s.client(Role::User);
+    let lib = "#!lua name=mylib\nredis.register_function('incr_by', function(keys, args) return redis.call('incrby', keys[1], args[1]) end)\nredis.register_function{function_name='peek', callback=function(keys) return redis.call('get', keys[1]) end, flags={'no-writes'}}";
+    let load = |replace: bool| {
+        let mut args = vec![bytes::Bytes::from("FUNCTION"), bytes::Bytes::from("LOAD")];
+        if replace {
+            args.push(bytes::Bytes::from("REPLACE"));
+        }
+        args.push(bytes::Bytes::from(lib));
+        args
+    };
+    assert_eq!(c.run_args(load(false)).await, "$5\r\nmylib\r\n");
+    assert_eq!(
+        c.run_args(load(false)).await,
+        "-ERR Library 'mylib' already exists\r\n"
+    );
+    assert_eq!(c.run_args(load(true)).await, "$5\r\nmylib\r\n");
+    assert_eq!(c.run("FCALL incr_by 1 n 5").await, ":5\r\n");
+    assert_eq!(c.run("FCALL_RO peek 1 n").await, "$1\r\n5\r\n");
+    assert_eq!(
+        c.run("FCALL_RO incr_by 1 n 5").await,
+        "-ERR Can not execute a script with write flag using *_ro command.\r\n"
+    );
+    assert_eq!(c.run("FCALL nosuch 0").await, "-ERR Function not found\r\n");
+    c.run("SET s text").await;
+    assert_eq!(
+        c.run("FCALL incr_by 1 s 1").await,
+        "-ERR value is not an integer or out of range script: incr_by, on @user_function:2.\r\n"
+    );
+    assert!(c.run("FUNCTION LIST").await.contains("$7\r\nincr_by\r\n"));
+    assert_eq!(
+        c.run("FUNCTION LOAD \"return 1\"").await,
+        "-ERR Missing library metadata\r\n"
+    );
+    assert!(
+        c.run("EVAL \"redis.register_function('x', function() end)\" 0")
+            .await
+            .starts_with("-ERR redis.register_function can only be called on FUNCTION LOAD command")
+    );
+    // SCRIPT FLUSH keeps libraries; FUNCTION DELETE / FLUSH remove them.
+    c.run("SCRIPT FLUSH").await;
+    assert_eq!(c.run("FCALL_RO peek 1 n").await, "$1\r\n5\r\n");
+    assert_eq!(c.run("FUNCTION DELETE mylib").await, "+OK\r\n");
+    assert_eq!(c.run("FUNCTION DELETE mylib").await, "-ERR Library not found\r\n");
+    c.run_args(load(false)).await;
+    assert_eq!(c.run("FUNCTION FLUSH").await, "+OK\r\n");
+    assert_eq!(c.run("FUNCTION LIST").await, "*0\r\n");
+    assert_eq!(
+        c.run("FUNCTION KILL").await,
+        "-NOTBUSY No scripts in execution right now.\r\n"
+    );
+    // A library that loops is stopped by the load timeout.
+    let looping = vec![
+        bytes::Bytes::from("FUNCTION"),
+        bytes::Bytes::from("LOAD"),
+        bytes::Bytes::from("#!lua name=spin\nwhile true do end"),
+    ];
+    assert_eq!(
+        c.run_args(looping).await,
+        "-ERR Error registering functions: FUNCTION LOAD timeout\r\n"
+    );
 }
