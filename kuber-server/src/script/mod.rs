@@ -11,6 +11,7 @@
 
 pub(crate) mod convert;
 pub(crate) mod library;
+pub(crate) mod libs;
 pub(crate) mod vm;
 
 use std::sync::Arc;

@@ -68,6 +68,8 @@ end
 for _, name in ipairs_({'string', 'math', 'table', 'coroutine'}) do
   if G[name] then store[name] = protect(G[name]) end
 end
+store.bit = protect(rust.bit)
+store.cjson = protect(rust.cjson)
 store.rawset = function(t, k, v)
   if readonly[t] then deny(3) end
   return rawset_(t, k, v)
@@ -224,6 +226,8 @@ impl Vm {
             lua.create_function(move |_, ()| Ok(kill.kill.load(Ordering::Relaxed)))?,
         )?;
         rust.raw_set("sha1hex", lua.create_function(sha1hex)?)?;
+        rust.raw_set("bit", super::libs::bit(&lua)?)?;
+        rust.raw_set("cjson", super::libs::cjson(&lua)?)?;
         rust.raw_set(
             "register_function",
             lua.create_function(super::library::register_function)?,
@@ -407,12 +411,16 @@ impl Vm {
                 }
                 Value::String(s) => {
                     let s = s.to_string_lossy();
-                    let line = s
-                        .strip_prefix("user_script:")
-                        .and_then(|rest| rest.split_once(':'))
-                        .map(|(n, _)| n.to_owned())
-                        .filter(|n| n.parse::<u32>().is_ok());
-                    let source = line.as_ref().map(|_| SCRIPT_NAME.to_owned());
+                    // `user_script:LINE: …` (EVAL) or `user_function:LINE: …` (a library).
+                    let (source, line) = [SCRIPT_NAME, super::library::LIBRARY_NAME]
+                        .into_iter()
+                        .find_map(|source| {
+                            let rest = s.strip_prefix(&source[1..])?.strip_prefix(':')?;
+                            let (line, _) = rest.split_once(':')?;
+                            line.parse::<u32>().ok()?;
+                            Some((source.to_owned(), line.to_owned()))
+                        })
+                        .unzip();
                     (format!("ERR {s}"), source, line)
                 }
                 Value::Error(e) => match script_error(e) {

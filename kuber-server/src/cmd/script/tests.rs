@@ -297,6 +297,26 @@ async fn the_sandbox_is_redis_7s() {
             .await,
         "$2\r\nA2\r\n"
     );
+    // Redis's extra libraries: bit and cjson (read-only too).
+    assert_eq!(
+        c.run("EVAL \"return {bit.bor(1,2,4), bit.tohex(65535, -2147483648), bit.band(-1, 0xff)}\" 0")
+            .await,
+        "*3\r\n:7\r\n$8\r\n0000FFFF\r\n:255\r\n"
+    );
+    assert_eq!(
+        c.run("EVAL \"return cjson.encode({a={1,2,'x/y'}})\" 0").await,
+        "$18\r\n{\"a\":[1,2,\"x\\/y\"]}\r\n"
+    );
+    assert_eq!(
+        c.run("EVAL \"local t = cjson.decode('{\\\"k\\\": [0.5, null]}') return {tostring(t.k[1]), t.k[2] == cjson.null}\" 0")
+            .await,
+        "*2\r\n$3\r\n0.5\r\n:1\r\n"
+    );
+    assert!(
+        c.run("EVAL \"cjson.encode = nil\" 0")
+            .await
+            .contains("Attempt to modify a readonly table")
+    );
     // Lua 5.1's unpack would overflow (and abort on an assertion) without the sandbox's check.
     assert!(
         c.run("EVAL \"return {unpack({1,2,3}, -2147483648, -2)}\" 0")
