@@ -125,6 +125,7 @@ pub(super) fn eval_in_exec(state: &ServerState, session: &Session, args: &[Bytes
 fn script_session(caller: &Session) -> Session {
     let mut session = Session::new(caller.handle.clone(), caller.region.clone());
     session.set_identity(caller.identity.clone());
+    session.in_script = true;
     session
 }
 

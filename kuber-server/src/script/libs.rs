@@ -2,6 +2,9 @@
 //! 32-bit operations) and `cjson` (JSON encode/decode through serde_json). `cmsgpack` and `struct`
 //! are not provided.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use mlua::{LightUserData, Lua, MultiValue, Table, Value};
 
 use super::vm::ScriptError;
@@ -86,27 +89,43 @@ pub(crate) fn bit(lua: &Lua) -> mlua::Result<Table> {
 pub(crate) fn cjson(lua: &Lua) -> mlua::Result<Table> {
     let t = lua.create_table()?;
     t.raw_set("null", json_null())?;
+    // lua-cjson's nesting limits, 1000 unless a script sets them (they persist, as in Redis).
+    let encode_depth = Arc::new(AtomicUsize::new(1000));
+    let decode_depth = Arc::new(AtomicUsize::new(1000));
+    for (name, setting) in [
+        ("encode_max_depth", encode_depth.clone()),
+        ("decode_max_depth", decode_depth.clone()),
+    ] {
+        t.raw_set(
+            name,
+            lua.create_function(move |_, depth: Option<f64>| {
+                if let Some(depth) = depth.filter(|d| *d >= 1.0) {
+                    setting.store(depth as usize, Ordering::Relaxed);
+                }
+                Ok(setting.load(Ordering::Relaxed) as f64)
+            })?,
+        )?;
+    }
     t.raw_set(
         "encode",
-        lua.create_function(|lua, value: Value| {
+        lua.create_function(move |lua, value: Value| {
             let mut out = String::new();
-            encode(lua, &value, &mut out, 0)?;
+            let max = encode_depth.load(Ordering::Relaxed);
+            encode(lua, &value, &mut out, 1, max)?;
             Ok(out)
         })?,
     )?;
     t.raw_set(
         "decode",
-        lua.create_function(|lua, text: mlua::String| {
+        lua.create_function(move |lua, text: mlua::String| {
             let json: serde_json::Value = serde_json::from_slice(&text.as_bytes())
                 .map_err(|e| ScriptError::at_script(lua, format!("ERR Expected value but found invalid token: {e}")))?;
-            decode(lua, &json)
+            decode(lua, &json, 0, decode_depth.load(Ordering::Relaxed))
         })?,
     )?;
     // Settings Redis scripts call; Kuber's encoder has fixed behaviour, so they only answer.
     for name in [
         "encode_keep_buffer",
-        "encode_max_depth",
-        "decode_max_depth",
         "encode_invalid_numbers",
         "decode_invalid_numbers",
         "encode_sparse_array",
@@ -143,13 +162,7 @@ fn number(n: f64) -> String {
     }
 }
 
-fn encode(lua: &Lua, value: &Value, out: &mut String, depth: usize) -> mlua::Result<()> {
-    if depth > 1000 {
-        return Err(ScriptError::at_script(
-            lua,
-            "ERR Cannot serialise, excessive nesting (1001)",
-        ));
-    }
+fn encode(lua: &Lua, value: &Value, out: &mut String, depth: usize, max: usize) -> mlua::Result<()> {
     match value {
         Value::Nil => out.push_str("null"),
         Value::LightUserData(p) if p.0.is_null() => out.push_str("null"),
@@ -163,7 +176,14 @@ fn encode(lua: &Lua, value: &Value, out: &mut String, depth: usize) -> mlua::Res
             ));
         }
         Value::String(s) => string(&s.to_string_lossy(), out),
+        Value::Table(_) if depth > max => {
+            return Err(ScriptError::at_script(
+                lua,
+                format!("ERR Cannot serialise, excessive nesting ({depth})"),
+            ));
+        }
         Value::Table(t) => {
+            let max_depth = max;
             let mut max = 0usize;
             let mut count = 0usize;
             let mut is_array = true;
@@ -183,7 +203,7 @@ fn encode(lua: &Lua, value: &Value, out: &mut String, depth: usize) -> mlua::Res
                     if i > 1 {
                         out.push(',');
                     }
-                    encode(lua, &t.raw_get::<Value>(i)?, out, depth + 1)?;
+                    encode(lua, &t.raw_get::<Value>(i)?, out, depth + 1, max_depth)?;
                 }
                 out.push(']');
             } else {
@@ -208,7 +228,7 @@ fn encode(lua: &Lua, value: &Value, out: &mut String, depth: usize) -> mlua::Res
                     first = false;
                     string(&key, out);
                     out.push(':');
-                    encode(lua, &v, out, depth + 1)?;
+                    encode(lua, &v, out, depth + 1, max_depth)?;
                 }
                 out.push('}');
             }
@@ -244,8 +264,14 @@ fn string(s: &str, out: &mut String) {
     out.push('"');
 }
 
-fn decode(lua: &Lua, json: &serde_json::Value) -> mlua::Result<Value> {
+fn decode(lua: &Lua, json: &serde_json::Value, depth: usize, max: usize) -> mlua::Result<Value> {
     use serde_json::Value as J;
+    if matches!(json, J::Array(_) | J::Object(_)) && depth + 1 > max {
+        return Err(ScriptError::at_script(
+            lua,
+            format!("ERR Found too many nested data structures ({})", depth + 1),
+        ));
+    }
     Ok(match json {
         J::Null => json_null(),
         J::Bool(b) => Value::Boolean(*b),
@@ -254,14 +280,14 @@ fn decode(lua: &Lua, json: &serde_json::Value) -> mlua::Result<Value> {
         J::Array(items) => {
             let t = lua.create_table_with_capacity(items.len(), 0)?;
             for (i, item) in items.iter().enumerate() {
-                t.raw_set(i + 1, decode(lua, item)?)?;
+                t.raw_set(i + 1, decode(lua, item, depth + 1, max)?)?;
             }
             Value::Table(t)
         }
         J::Object(fields) => {
             let t = lua.create_table_with_capacity(0, fields.len())?;
             for (k, v) in fields {
-                t.raw_set(k.as_str(), decode(lua, v)?)?;
+                t.raw_set(k.as_str(), decode(lua, v, depth + 1, max)?)?;
             }
             Value::Table(t)
         }

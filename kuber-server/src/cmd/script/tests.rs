@@ -317,6 +317,17 @@ async fn the_sandbox_is_redis_7s() {
             .await
             .contains("Attempt to modify a readonly table")
     );
+    // SORT of a set BY a constant has no order of its own; in scripts Redis sorts it.
+    c.run("SADD myset c a b").await;
+    assert_eq!(
+        c.run("EVAL \"return redis.call('sort', KEYS[1], 'by', '_')\" 1 myset").await,
+        "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n"
+    );
+    assert!(
+        c.run("EVAL \"cjson.encode_max_depth(1) return cjson.encode({{1}})\" 0")
+            .await
+            .starts_with("-ERR Cannot serialise, excessive nesting (2) script: ")
+    );
     // Lua 5.1's unpack would overflow (and abort on an assertion) without the sandbox's check.
     assert!(
         c.run("EVAL \"return {unpack({1,2,3}, -2147483648, -2)}\" 0")
