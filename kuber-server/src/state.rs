@@ -1,8 +1,8 @@
 //! What every connection shares: the store, the authenticator, the client registry, live settings,
 //! server statistics and the shutdown signal.
 
-use std::sync::{Arc, Weak};
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
 use std::time::Instant;
 
 use tokio::sync::watch;

@@ -423,10 +423,7 @@ pub(crate) fn call_from_script(
     }
     let role = session.identity.as_ref().map_or(Role::Reader, |i| i.role);
     if !permitted(role, spec) {
-        let user = session
-            .identity
-            .as_ref()
-            .map_or("default", |i| &i.username);
+        let user = session.identity.as_ref().map_or("default", |i| &i.username);
         return reply::noperm(user, spec.name);
     }
     if spec.has(table::WRITE) {
@@ -445,7 +442,9 @@ pub(crate) fn call_from_script(
     if session.region.has_on_disk()
         && let Some(runtime) = runtime
     {
-        let keys = key_indices(spec, args.len()).map(|i| args[i].clone()).collect();
+        let keys = key_indices(spec, args.len())
+            .map(|i| args[i].clone())
+            .collect();
         let region = session.region.clone();
         // This is the script's own thread, not a runtime thread: waiting here blocks nobody.
         if let Err(reply) = runtime.block_on(fault_in(state, &region, keys)) {

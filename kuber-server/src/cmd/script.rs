@@ -146,9 +146,7 @@ fn run(
                     return err("ERR Function not found");
                 };
                 if request.read_only && !function.no_writes {
-                    return err(
-                        "ERR Can not execute a script with write flag using *_ro command.",
-                    );
+                    return err("ERR Can not execute a script with write flag using *_ro command.");
                 }
                 let no_writes = function.no_writes;
                 let caller = caller(state.clone(), session, no_writes, runtime);
@@ -283,7 +281,9 @@ pub(super) fn function(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         if args.len() == 3 && !is(&args[2], "ASYNC") && !is(&args[2], "SYNC") {
             return err("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
         }
-        scripts.with_vm(|vm| vm.flush_libraries()).map_or_else(|e| e, |()| Frame::ok())
+        scripts
+            .with_vm(|vm| vm.flush_libraries())
+            .map_or_else(|e| e, |()| Frame::ok())
     } else if is(sub, "LIST") {
         function_list(ctx, args)
     } else if is(sub, "KILL") && args.len() == 2 {

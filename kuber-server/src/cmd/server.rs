@@ -471,11 +471,19 @@ fn config_params(ctx: &Ctx<'_>) -> Vec<(&'static str, String)> {
         ("databases", "16".into()),
         (
             "busy-reply-threshold",
-            state.scripts.time_limit_ms.load(Ordering::Relaxed).to_string(),
+            state
+                .scripts
+                .time_limit_ms
+                .load(Ordering::Relaxed)
+                .to_string(),
         ),
         (
             "lua-time-limit",
-            state.scripts.time_limit_ms.load(Ordering::Relaxed).to_string(),
+            state
+                .scripts
+                .time_limit_ms
+                .load(Ordering::Relaxed)
+                .to_string(),
         ),
         ("save", String::new()),
         ("appendonly", "no".into()),

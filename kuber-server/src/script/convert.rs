@@ -185,7 +185,9 @@ pub(crate) fn number_arg(n: f64) -> String {
     }
     // 17 significant digits in scientific form tells the exponent %g uses to choose the style.
     let sci = format!("{n:.16e}");
-    let (mantissa, exp) = sci.split_once('e').expect("scientific format has an exponent");
+    let (mantissa, exp) = sci
+        .split_once('e')
+        .expect("scientific format has an exponent");
     let exp: i32 = exp.parse().expect("exponent is an integer");
     if !(-4..17).contains(&exp) {
         let mantissa = trim_fraction(mantissa);

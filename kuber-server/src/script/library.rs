@@ -66,7 +66,9 @@ fn metadata(code: &[u8]) -> Result<(String, usize), Frame> {
         return Err(Frame::error("ERR Library name was not given"));
     };
     if !valid_name(&name) {
-        return Err(Frame::error("ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long"));
+        return Err(Frame::error(
+            "ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long",
+        ));
     }
     if !engine.eq_ignore_ascii_case("lua") {
         return Err(Frame::error(format!("ERR Engine '{engine}' not found")));
@@ -79,9 +81,7 @@ impl Vm {
     pub(crate) fn load_library(&mut self, code: &Bytes, replace: bool) -> Result<String, Frame> {
         let (name, start) = metadata(code)?;
         if self.libraries.contains_key(&name) && !replace {
-            return Err(Frame::error(format!(
-                "ERR Library '{name}' already exists"
-            )));
+            return Err(Frame::error(format!("ERR Library '{name}' already exists")));
         }
         let registered = self.run_library_code(&code[start..])?;
         if registered.is_empty() {
@@ -133,15 +133,18 @@ impl Vm {
                 Frame::error(format!("ERR Error compiling function: {msg}"))
             })?;
         let flags = self.flags.clone();
-        flags.load_deadline_ms.store(
-            flags.now_ms() + LOAD_TIMEOUT_MS,
-            Ordering::Relaxed,
-        );
+        flags
+            .load_deadline_ms
+            .store(flags.now_ms() + LOAD_TIMEOUT_MS, Ordering::Relaxed);
         self.lua.set_app_data(Registering::default());
         let result = self.runner.call::<MultiValue>(chunk);
         flags.load_deadline_ms.store(0, Ordering::Relaxed);
-        let registering = self.lua.remove_app_data::<Registering>().unwrap_or_default();
-        let values = result.map_err(|e| Frame::error(format!("ERR Error registering functions: {e}")))?;
+        let registering = self
+            .lua
+            .remove_app_data::<Registering>()
+            .unwrap_or_default();
+        let values =
+            result.map_err(|e| Frame::error(format!("ERR Error registering functions: {e}")))?;
         let mut values = values.into_iter();
         if !matches!(values.next(), Some(Value::Boolean(true))) {
             let err = values.next().unwrap_or(Value::Nil);
@@ -150,7 +153,9 @@ impl Vm {
                 _ => "unknown error".into(),
             };
             let text = text.strip_prefix("ERR ").unwrap_or(&text).to_owned();
-            return Err(Frame::error(format!("ERR Error registering functions: {text}")));
+            return Err(Frame::error(format!(
+                "ERR Error registering functions: {text}"
+            )));
         }
         Ok(registering.functions)
     }
@@ -194,11 +199,12 @@ impl Vm {
         let Some(script) = self.functions.get(name).cloned() else {
             return Frame::error("ERR Function not found");
         };
-        let tables = (|| -> mlua::Result<(Table, Table)> {
-            Ok((self.array(keys)?, self.array(argv)?))
-        })();
+        let tables =
+            (|| -> mlua::Result<(Table, Table)> { Ok((self.array(keys)?, self.array(argv)?)) })();
         match tables {
-            Ok((keys, argv)) => self.call_protected(script.function, Some((keys, argv)), name, caller),
+            Ok((keys, argv)) => {
+                self.call_protected(script.function, Some((keys, argv)), name, caller)
+            }
             Err(e) => Frame::error(format!("ERR {e}")),
         }
     }
@@ -215,45 +221,70 @@ pub(crate) fn register_function(lua: &Lua, args: MultiValue) -> mlua::Result<()>
     }
     let (name, callback, no_writes) = match args.len() {
         2 => match (&args[0], &args[1]) {
-            (Value::String(name), Value::Function(f)) => {
-                (name.to_string_lossy(), f.clone(), false)
-            }
+            (Value::String(name), Value::Function(f)) => (name.to_string_lossy(), f.clone(), false),
             _ => return Err(fail("wrong number of arguments to redis.register_function")),
         },
         1 => {
             let Value::Table(t) = &args[0] else {
-                return Err(fail("calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments)."));
+                return Err(fail(
+                    "calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).",
+                ));
             };
             let (mut name, mut callback, mut no_writes) = (None, None, false);
             for pair in t.pairs::<Value, Value>() {
                 let (k, v) = pair?;
                 let Value::String(k) = k else {
-                    return Err(fail("named argument key given to redis.register_function is not a string"));
+                    return Err(fail(
+                        "named argument key given to redis.register_function is not a string",
+                    ));
                 };
                 match (k.to_string_lossy().to_ascii_lowercase().as_str(), v) {
                     ("function_name", Value::String(s)) => name = Some(s.to_string_lossy()),
-                    ("function_name", _) => return Err(fail("function_name argument given to redis.register_function must be a string")),
+                    ("function_name", _) => {
+                        return Err(fail(
+                            "function_name argument given to redis.register_function must be a string",
+                        ));
+                    }
                     ("description", Value::String(_)) => {}
-                    ("description", _) => return Err(fail("description argument given to redis.register_function must be a string")),
+                    ("description", _) => {
+                        return Err(fail(
+                            "description argument given to redis.register_function must be a string",
+                        ));
+                    }
                     ("callback", Value::Function(f)) => callback = Some(f),
-                    ("callback", _) => return Err(fail("callback argument given to redis.register_function must be a function")),
+                    ("callback", _) => {
+                        return Err(fail(
+                            "callback argument given to redis.register_function must be a function",
+                        ));
+                    }
                     ("flags", Value::Table(flags)) => {
                         for flag in flags.sequence_values::<Value>() {
                             match flag? {
                                 Value::String(f) if f.to_str()? == "no-writes" => no_writes = true,
                                 Value::String(f)
-                                    if ["allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys"]
-                                        .contains(&&*f.to_str()?) => {}
+                                    if [
+                                        "allow-oom",
+                                        "allow-stale",
+                                        "no-cluster",
+                                        "allow-cross-slot-keys",
+                                    ]
+                                    .contains(&&*f.to_str()?) => {}
                                 _ => return Err(fail("unknown flag given")),
                             }
                         }
                     }
-                    ("flags", _) => return Err(fail("flags argument to redis.register_function must be a table representing function flags")),
+                    ("flags", _) => {
+                        return Err(fail(
+                            "flags argument to redis.register_function must be a table representing function flags",
+                        ));
+                    }
                     _ => return Err(fail("unknown argument given to redis.register_function")),
                 }
             }
             let Some(name) = name else {
-                return Err(fail("redis.register_function must get a function name argument"));
+                return Err(fail(
+                    "redis.register_function must get a function name argument",
+                ));
             };
             let Some(callback) = callback else {
                 return Err(fail("redis.register_function must get a callback argument"));
@@ -263,11 +294,11 @@ pub(crate) fn register_function(lua: &Lua, args: MultiValue) -> mlua::Result<()>
         _ => return Err(fail("wrong number of arguments to redis.register_function")),
     };
     if !valid_name(&name) {
-        return Err(fail("Function names can only contain letters, numbers, or underscores(_) and must be at least one character long"));
+        return Err(fail(
+            "Function names can only contain letters, numbers, or underscores(_) and must be at least one character long",
+        ));
     }
-    let mut registering = lua
-        .app_data_mut::<Registering>()
-        .expect("checked above");
+    let mut registering = lua.app_data_mut::<Registering>().expect("checked above");
     if registering.functions.iter().any(|(n, ..)| *n == name) {
         drop(registering);
         return Err(fail("Function already exists in the library"));

@@ -29,10 +29,18 @@ fn arg(lua: &Lua, args: &MultiValue, i: usize) -> mlua::Result<i32> {
             .ok()
             .and_then(|s| s.trim().parse::<f64>().ok())
             .map(tobit)
-            .ok_or_else(|| ScriptError::at_script(lua, format!("ERR bad argument #{} (number expected)", i + 1))),
+            .ok_or_else(|| {
+                ScriptError::at_script(
+                    lua,
+                    format!("ERR bad argument #{} (number expected)", i + 1),
+                )
+            }),
         _ => Err(ScriptError::at_script(
             lua,
-            format!("ERR bad argument #{} (number expected, got no value)", i + 1),
+            format!(
+                "ERR bad argument #{} (number expected, got no value)",
+                i + 1
+            ),
         )),
     }
 }
@@ -41,7 +49,9 @@ fn arg(lua: &Lua, args: &MultiValue, i: usize) -> mlua::Result<i32> {
 pub(crate) fn bit(lua: &Lua) -> mlua::Result<Table> {
     let t = lua.create_table()?;
     let unary = |f: fn(i32) -> i32| {
-        move |lua: &Lua, args: MultiValue| -> mlua::Result<f64> { Ok(f(arg(lua, &args, 0)?) as f64) }
+        move |lua: &Lua, args: MultiValue| -> mlua::Result<f64> {
+            Ok(f(arg(lua, &args, 0)?) as f64)
+        }
     };
     t.raw_set("tobit", lua.create_function(unary(|x| x))?)?;
     t.raw_set("bnot", lua.create_function(unary(|x| !x))?)?;
@@ -65,20 +75,40 @@ pub(crate) fn bit(lua: &Lua) -> mlua::Result<Table> {
             Ok(f(x, n) as f64)
         }
     };
-    t.raw_set("lshift", lua.create_function(shift(|x, n| ((x as u32) << n) as i32))?)?;
-    t.raw_set("rshift", lua.create_function(shift(|x, n| ((x as u32) >> n) as i32))?)?;
+    t.raw_set(
+        "lshift",
+        lua.create_function(shift(|x, n| ((x as u32) << n) as i32))?,
+    )?;
+    t.raw_set(
+        "rshift",
+        lua.create_function(shift(|x, n| ((x as u32) >> n) as i32))?,
+    )?;
     t.raw_set("arshift", lua.create_function(shift(|x, n| x >> n))?)?;
-    t.raw_set("rol", lua.create_function(shift(|x, n| (x as u32).rotate_left(n) as i32))?)?;
-    t.raw_set("ror", lua.create_function(shift(|x, n| (x as u32).rotate_right(n) as i32))?)?;
+    t.raw_set(
+        "rol",
+        lua.create_function(shift(|x, n| (x as u32).rotate_left(n) as i32))?,
+    )?;
+    t.raw_set(
+        "ror",
+        lua.create_function(shift(|x, n| (x as u32).rotate_right(n) as i32))?,
+    )?;
     t.raw_set(
         "tohex",
         lua.create_function(|lua, args: MultiValue| {
             let x = arg(lua, &args, 0)? as u32;
-            let mut n = if args.len() > 1 { arg(lua, &args, 1)? as i64 } else { 8 };
+            let mut n = if args.len() > 1 {
+                arg(lua, &args, 1)? as i64
+            } else {
+                8
+            };
             // Redis's fix of LuaBitOp: -INT32_MIN overflowed.
             let upper = n < 0;
             n = n.abs().min(8);
-            let hex = if upper { format!("{x:08X}") } else { format!("{x:08x}") };
+            let hex = if upper {
+                format!("{x:08X}")
+            } else {
+                format!("{x:08x}")
+            };
             Ok(hex[8 - n as usize..].to_owned())
         })?,
     )?;
@@ -106,27 +136,56 @@ pub(crate) fn cjson(lua: &Lua) -> mlua::Result<Table> {
             })?,
         )?;
     }
+    // encode_invalid_numbers: 0 refuses NaN and infinities, 1 writes them as `nan`/`inf`, 2 as null.
+    let invalid = Arc::new(AtomicUsize::new(0));
+    let setting = invalid.clone();
+    t.raw_set(
+        "encode_invalid_numbers",
+        lua.create_function(move |_, mode: Value| {
+            let value = match &mode {
+                Value::Boolean(b) => Some(*b as usize),
+                Value::String(s) => match &*s.to_string_lossy() {
+                    "on" => Some(1),
+                    "off" => Some(0),
+                    "null" => Some(2),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(value) = value {
+                setting.store(value, Ordering::Relaxed);
+            }
+            Ok(setting.load(Ordering::Relaxed) != 0)
+        })?,
+    )?;
     t.raw_set(
         "encode",
         lua.create_function(move |lua, value: Value| {
             let mut out = String::new();
-            let max = encode_depth.load(Ordering::Relaxed);
-            encode(lua, &value, &mut out, 1, max)?;
+            let settings = Encoding {
+                max_depth: encode_depth.load(Ordering::Relaxed),
+                invalid_numbers: invalid.load(Ordering::Relaxed),
+            };
+            encode(lua, &value, &mut out, 1, &settings)?;
             Ok(out)
         })?,
     )?;
     t.raw_set(
         "decode",
         lua.create_function(move |lua, text: mlua::String| {
-            let json: serde_json::Value = serde_json::from_slice(&text.as_bytes())
-                .map_err(|e| ScriptError::at_script(lua, format!("ERR Expected value but found invalid token: {e}")))?;
+            let json: serde_json::Value =
+                serde_json::from_slice(&text.as_bytes()).map_err(|e| {
+                    ScriptError::at_script(
+                        lua,
+                        format!("ERR Expected value but found invalid token: {e}"),
+                    )
+                })?;
             decode(lua, &json, 0, decode_depth.load(Ordering::Relaxed))
         })?,
     )?;
     // Settings Redis scripts call; Kuber's encoder has fixed behaviour, so they only answer.
     for name in [
         "encode_keep_buffer",
-        "encode_invalid_numbers",
         "decode_invalid_numbers",
         "encode_sparse_array",
         "encode_number_precision",
@@ -155,20 +214,44 @@ fn number(n: f64) -> String {
                 fixed.trim_end_matches('0').trim_end_matches('.').to_owned()
             } else {
                 let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
-                format!("{mantissa}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
+                format!(
+                    "{mantissa}e{}{:02}",
+                    if exp < 0 { '-' } else { '+' },
+                    exp.abs()
+                )
             }
         }
         Err(_) => s,
     }
 }
 
-fn encode(lua: &Lua, value: &Value, out: &mut String, depth: usize, max: usize) -> mlua::Result<()> {
+/// The encoder's settings at the time of a call.
+struct Encoding {
+    max_depth: usize,
+    invalid_numbers: usize,
+}
+
+fn encode(
+    lua: &Lua,
+    value: &Value,
+    out: &mut String,
+    depth: usize,
+    settings: &Encoding,
+) -> mlua::Result<()> {
     match value {
         Value::Nil => out.push_str("null"),
         Value::LightUserData(p) if p.0.is_null() => out.push_str("null"),
         Value::Boolean(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Integer(n) => out.push_str(&n.to_string()),
         Value::Number(n) if n.is_finite() => out.push_str(&number(*n)),
+        Value::Number(n) if settings.invalid_numbers == 1 => out.push_str(if n.is_nan() {
+            "nan"
+        } else if *n > 0.0 {
+            "inf"
+        } else {
+            "-inf"
+        }),
+        Value::Number(_) if settings.invalid_numbers == 2 => out.push_str("null"),
         Value::Number(_) => {
             return Err(ScriptError::at_script(
                 lua,
@@ -176,14 +259,13 @@ fn encode(lua: &Lua, value: &Value, out: &mut String, depth: usize, max: usize) 
             ));
         }
         Value::String(s) => string(&s.to_string_lossy(), out),
-        Value::Table(_) if depth > max => {
+        Value::Table(_) if depth > settings.max_depth => {
             return Err(ScriptError::at_script(
                 lua,
                 format!("ERR Cannot serialise, excessive nesting ({depth})"),
             ));
         }
         Value::Table(t) => {
-            let max_depth = max;
             let mut max = 0usize;
             let mut count = 0usize;
             let mut is_array = true;
@@ -203,7 +285,7 @@ fn encode(lua: &Lua, value: &Value, out: &mut String, depth: usize, max: usize) 
                     if i > 1 {
                         out.push(',');
                     }
-                    encode(lua, &t.raw_get::<Value>(i)?, out, depth + 1, max_depth)?;
+                    encode(lua, &t.raw_get::<Value>(i)?, out, depth + 1, settings)?;
                 }
                 out.push(']');
             } else {
@@ -228,7 +310,7 @@ fn encode(lua: &Lua, value: &Value, out: &mut String, depth: usize, max: usize) 
                     first = false;
                     string(&key, out);
                     out.push(':');
-                    encode(lua, &v, out, depth + 1, max_depth)?;
+                    encode(lua, &v, out, depth + 1, settings)?;
                 }
                 out.push('}');
             }
@@ -236,7 +318,10 @@ fn encode(lua: &Lua, value: &Value, out: &mut String, depth: usize, max: usize) 
         other => {
             return Err(ScriptError::at_script(
                 lua,
-                format!("ERR Cannot serialise {}: type not supported", other.type_name()),
+                format!(
+                    "ERR Cannot serialise {}: type not supported",
+                    other.type_name()
+                ),
             ));
         }
     }

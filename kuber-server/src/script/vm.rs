@@ -235,9 +235,9 @@ impl Vm {
         rust.raw_set("log", lua.create_function(log)?)?;
         rust.raw_set("setresp", lua.create_function(setresp)?)?;
         let version = crate::cmd::REDIS_VERSION;
-        let num = version
-            .split('.')
-            .fold(0i64, |acc, part| acc * 256 + part.parse::<i64>().unwrap_or(0));
+        let num = version.split('.').fold(0i64, |acc, part| {
+            acc * 256 + part.parse::<i64>().unwrap_or(0)
+        });
         let (store, runner): (Table, Function) = lua
             .load(SANDBOX)
             .set_name("=sandbox")
@@ -326,7 +326,13 @@ impl Vm {
     }
 
     /// Runs a cached script with its KEYS and ARGV; `caller` runs its `redis.call`s.
-    pub(crate) fn run(&mut self, sha: &str, keys: &[Bytes], argv: &[Bytes], caller: Caller) -> Frame {
+    pub(crate) fn run(
+        &mut self,
+        sha: &str,
+        keys: &[Bytes],
+        argv: &[Bytes],
+        caller: Caller,
+    ) -> Frame {
         let Some(script) = self.get(sha) else {
             return Frame::error(super::NOSCRIPT);
         };
@@ -638,7 +644,10 @@ fn setresp(lua: &Lua, args: MultiValue) -> mlua::Result<()> {
         _ => 0,
     };
     if resp != 2 && resp != 3 {
-        return Err(ScriptError::at_script(lua, "ERR RESP version must be 2 or 3."));
+        return Err(ScriptError::at_script(
+            lua,
+            "ERR RESP version must be 2 or 3.",
+        ));
     }
     if let Some(mut ctx) = lua.app_data_mut::<RunCtx>() {
         ctx.resp3 = resp == 3;

@@ -25,10 +25,7 @@ async fn lua_values_become_replies() {
         c.run("EVAL \"return {1,'two',{3},nil,5}\" 0").await,
         "*3\r\n:1\r\n$3\r\ntwo\r\n*1\r\n:3\r\n"
     );
-    assert_eq!(
-        c.run("EVAL \"return {ok='FINE'}\" 0").await,
-        "+FINE\r\n"
-    );
+    assert_eq!(c.run("EVAL \"return {ok='FINE'}\" 0").await, "+FINE\r\n");
     assert_eq!(
         c.run("EVAL \"return {err='MY failure'}\" 0").await,
         "-MY failure\r\n"
@@ -38,21 +35,21 @@ async fn lua_values_become_replies() {
         "+DONE\r\n"
     );
     assert_eq!(
-        c.run("EVAL \"return redis.error_reply('My Error')\" 0").await,
+        c.run("EVAL \"return redis.error_reply('My Error')\" 0")
+            .await,
         "-My Error\r\n"
     );
     assert_eq!(
-        c.run("EVAL \"return redis.error_reply('-CODE detail')\" 0").await,
+        c.run("EVAL \"return redis.error_reply('-CODE detail')\" 0")
+            .await,
         "-CODE detail\r\n"
     );
     assert_eq!(
-        c.run("EVAL \"return {KEYS[1], KEYS[2], ARGV[1]}\" 2 a b c").await,
+        c.run("EVAL \"return {KEYS[1], KEYS[2], ARGV[1]}\" 2 a b c")
+            .await,
         "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n"
     );
-    assert_eq!(
-        c.run("EVAL \"return #ARGV\" 0 x y z").await,
-        ":3\r\n"
-    );
+    assert_eq!(c.run("EVAL \"return #ARGV\" 0 x y z").await, ":3\r\n");
 }
 
 #[tokio::test]
@@ -62,20 +59,24 @@ async fn replies_become_lua_values() {
     c.run("SET s hello").await;
     c.run("RPUSH l a b").await;
     assert_eq!(
-        c.run("EVAL \"return type(redis.call('incr', 'n'))\" 0").await,
+        c.run("EVAL \"return type(redis.call('incr', 'n'))\" 0")
+            .await,
         "$6\r\nnumber\r\n"
     );
     assert_eq!(
-        c.run("EVAL \"return redis.call('get', KEYS[1])\" 1 s").await,
+        c.run("EVAL \"return redis.call('get', KEYS[1])\" 1 s")
+            .await,
         "$5\r\nhello\r\n"
     );
     // A nil bulk is false; a status is {ok=…}; an array is a table.
     assert_eq!(
-        c.run("EVAL \"return redis.call('get', 'missing') == false\" 0").await,
+        c.run("EVAL \"return redis.call('get', 'missing') == false\" 0")
+            .await,
         ":1\r\n"
     );
     assert_eq!(
-        c.run("EVAL \"return redis.call('set', 'x', 1).ok\" 0").await,
+        c.run("EVAL \"return redis.call('set', 'x', 1).ok\" 0")
+            .await,
         "$2\r\nOK\r\n"
     );
     assert_eq!(
@@ -85,7 +86,8 @@ async fn replies_become_lua_values() {
     );
     // An error from redis.pcall is {err=…}; numbers go out as %.17g.
     assert_eq!(
-        c.run("EVAL \"return redis.pcall('incr', 's').err\" 0").await,
+        c.run("EVAL \"return redis.pcall('incr', 's').err\" 0")
+            .await,
         "$43\r\nERR value is not an integer or out of range\r\n"
     );
     assert_eq!(
@@ -243,7 +245,10 @@ async fn scripts_are_cached_by_sha1() {
         c.run("SCRIPT FLUSH LATER").await,
         "-ERR SCRIPT FLUSH only support SYNC|ASYNC option\r\n"
     );
-    assert_eq!(c.run("SCRIPT KILL").await, "-NOTBUSY No scripts in execution right now.\r\n");
+    assert_eq!(
+        c.run("SCRIPT KILL").await,
+        "-NOTBUSY No scripts in execution right now.\r\n"
+    );
     assert!(c.run("SCRIPT HELP").await.starts_with("*11\r\n"));
     assert_eq!(
         c.run("SCRIPT NOSUCH").await,
@@ -266,7 +271,9 @@ async fn scripts_are_cached_by_sha1() {
 async fn the_sandbox_is_redis_7s() {
     let s = server();
     let mut c = s.client(Role::User);
-    for global in ["os", "io", "loadfile", "dofile", "require", "print", "setfenv"] {
+    for global in [
+        "os", "io", "loadfile", "dofile", "require", "print", "setfenv",
+    ] {
         let reply = c.run(&format!("EVAL \"return {global}\" 0")).await;
         assert!(
             reply.starts_with(&format!(
@@ -293,18 +300,23 @@ async fn the_sandbox_is_redis_7s() {
     }
     // Libraries still work, and locals are free.
     assert_eq!(
-        c.run("EVAL \"local t = {} table.insert(t, ('a'):upper()) return t[1] .. math.floor(2.5)\" 0")
-            .await,
+        c.run(
+            "EVAL \"local t = {} table.insert(t, ('a'):upper()) return t[1] .. math.floor(2.5)\" 0"
+        )
+        .await,
         "$2\r\nA2\r\n"
     );
     // Redis's extra libraries: bit and cjson (read-only too).
     assert_eq!(
-        c.run("EVAL \"return {bit.bor(1,2,4), bit.tohex(65535, -2147483648), bit.band(-1, 0xff)}\" 0")
-            .await,
+        c.run(
+            "EVAL \"return {bit.bor(1,2,4), bit.tohex(65535, -2147483648), bit.band(-1, 0xff)}\" 0"
+        )
+        .await,
         "*3\r\n:7\r\n$8\r\n0000FFFF\r\n:255\r\n"
     );
     assert_eq!(
-        c.run("EVAL \"return cjson.encode({a={1,2,'x/y'}})\" 0").await,
+        c.run("EVAL \"return cjson.encode({a={1,2,'x/y'}})\" 0")
+            .await,
         "$18\r\n{\"a\":[1,2,\"x\\/y\"]}\r\n"
     );
     assert_eq!(
@@ -320,7 +332,8 @@ async fn the_sandbox_is_redis_7s() {
     // SORT of a set BY a constant has no order of its own; in scripts Redis sorts it.
     c.run("SADD myset c a b").await;
     assert_eq!(
-        c.run("EVAL \"return redis.call('sort', KEYS[1], 'by', '_')\" 1 myset").await,
+        c.run("EVAL \"return redis.call('sort', KEYS[1], 'by', '_')\" 1 myset")
+            .await,
         "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n"
     );
     assert!(
@@ -388,14 +401,16 @@ async fn script_writes_mark_watched_keys_and_run_in_transactions() {
     let mut a = s.client(Role::User);
     let mut b = s.client(Role::User);
     a.run("WATCH k").await;
-    b.run("EVAL \"return redis.call('set', KEYS[1], 'x')\" 1 k").await;
+    b.run("EVAL \"return redis.call('set', KEYS[1], 'x')\" 1 k")
+        .await;
     a.run("MULTI").await;
     a.run("GET k").await;
     assert_eq!(a.run("EXEC").await, "*-1\r\n");
     // EVAL queued in MULTI runs inside EXEC.
     a.run("MULTI").await;
     assert_eq!(
-        a.run("EVAL \"return redis.call('incr', KEYS[1])\" 1 n").await,
+        a.run("EVAL \"return redis.call('incr', KEYS[1])\" 1 n")
+            .await,
         "+QUEUED\r\n"
     );
     a.run("INCR n").await;
@@ -403,7 +418,10 @@ async fn script_writes_mark_watched_keys_and_run_in_transactions() {
 }
 
 /// Starts `EVAL script` on its own task and waits until the script runs.
-async fn start_script(s: &crate::cmd::testing::TestServer, script: &'static str) -> tokio::task::JoinHandle<(TestClient, String)> {
+async fn start_script(
+    s: &crate::cmd::testing::TestServer,
+    script: &'static str,
+) -> tokio::task::JoinHandle<(TestClient, String)> {
     let runner = s.client(Role::User);
     let handle = match script {
         "loop" => spawn_run!(runner, "EVAL \"while true do end\" 0"),
@@ -411,7 +429,10 @@ async fn start_script(s: &crate::cmd::testing::TestServer, script: &'static str)
             runner,
             "EVAL \"local f = function() while 1 do redis.call('ping') end end while 1 do pcall(f) end\" 0"
         ),
-        _ => spawn_run!(runner, "EVAL \"redis.call('set', 'w', 1) while true do end\" 0"),
+        _ => spawn_run!(
+            runner,
+            "EVAL \"redis.call('set', 'w', 1) while true do end\" 0"
+        ),
     };
     for _ in 0..200 {
         if s.state.scripts.is_running() {
@@ -479,7 +500,12 @@ async fn a_script_that_wrote_cannot_be_killed() {
     admin.run("CONFIG SET busy-reply-threshold 10").await;
     let script = start_script(&s, "write-then-loop").await;
     tokio::time::sleep(Duration::from_millis(30)).await;
-    assert!(admin.run("SCRIPT KILL").await.starts_with("-UNKILLABLE Sorry the script already executed write commands"));
+    assert!(
+        admin
+            .run("SCRIPT KILL")
+            .await
+            .starts_with("-UNKILLABLE Sorry the script already executed write commands")
+    );
     assert!(admin.run("GET w").await.starts_with("-BUSY"));
     // SHUTDOWN stops it all the same.
     admin.run("SHUTDOWN NOSAVE").await;
@@ -516,9 +542,17 @@ async fn script_kill_gets_past_the_scripts_own_pcall() {
     assert!(admin.run("PING").await.starts_with("-BUSY"));
     assert_eq!(admin.run("SCRIPT KILL").await, "+OK\r\n");
     let (_, reply) = script.await.unwrap();
-    assert!(reply.starts_with("-ERR Script killed by user with SCRIPT KILL..."), "{reply}");
+    assert!(
+        reply.starts_with("-ERR Script killed by user with SCRIPT KILL..."),
+        "{reply}"
+    );
     assert_eq!(admin.run("PING").await, "+PONG\r\n");
-    assert!(admin.run("INFO memory").await.contains("number_of_cached_scripts:1\r\n"));
+    assert!(
+        admin
+            .run("INFO memory")
+            .await
+            .contains("number_of_cached_scripts:1\r\n")
+    );
 }
 
 #[tokio::test]
@@ -560,13 +594,18 @@ async fn functions_load_call_list_and_delete() {
     assert!(
         c.run("EVAL \"redis.register_function('x', function() end)\" 0")
             .await
-            .starts_with("-ERR redis.register_function can only be called on FUNCTION LOAD command")
+            .starts_with(
+                "-ERR redis.register_function can only be called on FUNCTION LOAD command"
+            )
     );
     // SCRIPT FLUSH keeps libraries; FUNCTION DELETE / FLUSH remove them.
     c.run("SCRIPT FLUSH").await;
     assert_eq!(c.run("FCALL_RO peek 1 n").await, "$1\r\n5\r\n");
     assert_eq!(c.run("FUNCTION DELETE mylib").await, "+OK\r\n");
-    assert_eq!(c.run("FUNCTION DELETE mylib").await, "-ERR Library not found\r\n");
+    assert_eq!(
+        c.run("FUNCTION DELETE mylib").await,
+        "-ERR Library not found\r\n"
+    );
     c.run_args(load(false)).await;
     assert_eq!(c.run("FUNCTION FLUSH").await, "+OK\r\n");
     assert_eq!(c.run("FUNCTION LIST").await, "*0\r\n");
