@@ -397,63 +397,6 @@ fn exec_abort_busy(state: &ServerState, session: &mut Session) -> Frame {
     ))
 }
 
-/// Runs one command for a script's `redis.call`, with the checks Redis makes there, then like
-/// any other command (`run_sync`: WATCH invalidation, journal marks, keyspace events). The caller
-/// holds the exec gate for writing. `runtime` reads back evicted values from persistence.
-pub(crate) fn call_from_script(
-    state: &ServerState,
-    session: &mut Session,
-    args: &[Bytes],
-    no_writes: bool,
-    runtime: Option<&tokio::runtime::Handle>,
-) -> Frame {
-    let Some(index) = table::lookup(&args[0]) else {
-        return reply::err("ERR Unknown Redis command called from script");
-    };
-    let spec: &CommandSpec = table::COMMANDS[index];
-    if !spec.arity_ok(args.len()) {
-        return reply::err("ERR Wrong number of args calling Redis command from script");
-    }
-    let Handler::Sync(handler) = spec.handler else {
-        // Blocking commands, EXEC, AUTH, HELLO and scripts themselves (Redis flags them noscript).
-        return reply::err("ERR This Redis command is not allowed from script");
-    };
-    if spec.has(table::NO_SCRIPT) {
-        return reply::err("ERR This Redis command is not allowed from script");
-    }
-    let role = session.identity.as_ref().map_or(Role::Reader, |i| i.role);
-    if !permitted(role, spec) {
-        let user = session.identity.as_ref().map_or("default", |i| &i.username);
-        return reply::noperm(user, spec.name);
-    }
-    if spec.has(table::WRITE) {
-        if no_writes {
-            return reply::err("ERR Write commands are not allowed from read-only scripts.");
-        }
-        // From here on SCRIPT KILL would leave the script's writes half done.
-        state.scripts.flags.wrote.store(true, Ordering::Relaxed);
-    }
-    if session.region.is_dropped() {
-        match state.store.get_or_create(session.region.name()) {
-            Ok(region) => session.set_region(region),
-            Err(_) => session.set_region(state.store.default_region()),
-        }
-    }
-    if session.region.has_on_disk()
-        && let Some(runtime) = runtime
-    {
-        let keys = key_indices(spec, args.len())
-            .map(|i| args[i].clone())
-            .collect();
-        let region = session.region.clone();
-        // This is the script's own thread, not a runtime thread: waiting here blocks nobody.
-        if let Err(reply) = runtime.block_on(fault_in(state, &region, keys)) {
-            return reply;
-        }
-    }
-    run_sync(state, session, spec, handler, args)
-}
-
 /// EXEC: runs the queued commands with the exec gate held for writing (taken by `run`), so that no
 /// other client's command runs in between; or answers EXECABORT / a null array (a WATCHed key
 /// changed).

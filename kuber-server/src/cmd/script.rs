@@ -4,12 +4,13 @@
 //! A script runs on an OS thread of its own (never on a runtime thread: it may loop until SCRIPT
 //! KILL, and the server may run on a single-threaded runtime), holding the exec gate for writing
 //! for its whole run, so no other client's command interleaves with it. The calling task waits for
-//! the reply asynchronously. Its `redis.call`s go through [`super::call_from_script`] with a session
+//! the reply asynchronously. Its `redis.call`s go through [`call_from_script`] with a session
 //! of its own that carries the caller's identity and region, so that every check and every piece
 //! of write bookkeeping of a normal command applies to them. Other clients wait for the gate
 //! without blocking (`super::gate`), and get `-BUSY` once the script has run past the threshold.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 use kuber_protocol::Frame;
@@ -17,6 +18,8 @@ use kuber_protocol::Frame;
 use super::Ctx;
 use super::args::{int, is};
 use super::reply::{self, err};
+use super::table::{self, CommandSpec, Handler};
+use crate::auth::Role;
 use crate::script::{self, vm::Caller};
 use crate::session::Session;
 use crate::state::ServerState;
@@ -188,8 +191,65 @@ fn caller(
         if session.protocol != protocol {
             session.set_protocol(protocol);
         }
-        super::call_from_script(&state, &mut session, args, no_writes, runtime.as_ref())
+        call_from_script(&state, &mut session, args, no_writes, runtime.as_ref())
     })
+}
+
+/// Runs one command for a script's `redis.call`, with the checks Redis makes there, then like
+/// any other command (`super::run_sync`: WATCH invalidation, journal marks, keyspace events). The caller
+/// holds the exec gate for writing. `runtime` reads back evicted values from persistence.
+pub(super) fn call_from_script(
+    state: &ServerState,
+    session: &mut Session,
+    args: &[Bytes],
+    no_writes: bool,
+    runtime: Option<&tokio::runtime::Handle>,
+) -> Frame {
+    let Some(index) = table::lookup(&args[0]) else {
+        return reply::err("ERR Unknown Redis command called from script");
+    };
+    let spec: &CommandSpec = table::COMMANDS[index];
+    if !spec.arity_ok(args.len()) {
+        return reply::err("ERR Wrong number of args calling Redis command from script");
+    }
+    let Handler::Sync(handler) = spec.handler else {
+        // Blocking commands, EXEC, AUTH, HELLO and scripts themselves (Redis flags them noscript).
+        return reply::err("ERR This Redis command is not allowed from script");
+    };
+    if spec.has(table::NO_SCRIPT) {
+        return reply::err("ERR This Redis command is not allowed from script");
+    }
+    let role = session.identity.as_ref().map_or(Role::Reader, |i| i.role);
+    if !super::permitted(role, spec) {
+        let user = session.identity.as_ref().map_or("default", |i| &i.username);
+        return reply::noperm(user, spec.name);
+    }
+    if spec.has(table::WRITE) {
+        if no_writes {
+            return reply::err("ERR Write commands are not allowed from read-only scripts.");
+        }
+        // From here on SCRIPT KILL would leave the script's writes half done.
+        state.scripts.flags.wrote.store(true, Ordering::Relaxed);
+    }
+    if session.region.is_dropped() {
+        match state.store.get_or_create(session.region.name()) {
+            Ok(region) => session.set_region(region),
+            Err(_) => session.set_region(state.store.default_region()),
+        }
+    }
+    if session.region.has_on_disk()
+        && let Some(runtime) = runtime
+    {
+        let keys = super::key_indices(spec, args.len())
+            .map(|i| args[i].clone())
+            .collect();
+        let region = session.region.clone();
+        // This is the script's own thread, not a runtime thread: waiting here blocks nobody.
+        if let Err(reply) = runtime.block_on(super::fault_in(state, &region, keys)) {
+            return reply;
+        }
+    }
+    super::run_sync(state, session, spec, handler, args)
 }
 
 /// `SCRIPT LOAD | EXISTS | FLUSH | KILL | HELP`

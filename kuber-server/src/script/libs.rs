@@ -1,6 +1,6 @@
 //! The libraries Redis adds to its Lua beyond the standard ones, written in Rust: `bit` (LuaBitOp's
-//! 32-bit operations) and `cjson` (JSON encode/decode through serde_json). `cmsgpack` and `struct`
-//! are not provided.
+//! 32-bit operations) and `cjson` (JSON encode/decode through serde_json). `cmsgpack` is in
+//! `msgpack.rs`; `struct` is not provided.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

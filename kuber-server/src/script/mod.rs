@@ -12,6 +12,7 @@
 pub(crate) mod convert;
 pub(crate) mod library;
 pub(crate) mod libs;
+pub(crate) mod msgpack;
 pub(crate) mod vm;
 
 use std::sync::Arc;
