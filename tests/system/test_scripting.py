@@ -82,3 +82,24 @@ def test_a_busy_script_is_killed_on_a_single_threaded_server(kuber_factory: Kube
     assert not runner.is_alive()
     assert len(outcome) == 1 and "Script killed by user with SCRIPT KILL" in str(outcome[0])
     assert admin.ping()
+
+
+def test_function_libraries_load_and_fcall(shared_kuber: KuberServer) -> None:
+    client = shared_kuber.client()
+    code = (
+        "#!lua name=counters\n"
+        "redis.register_function('bump', function(keys, args) return redis.call('INCRBY', keys[1], args[1]) end)\n"
+        "redis.register_function{function_name='peek', callback=function(keys) return redis.call('GET', keys[1]) end,"
+        " flags={'no-writes'}}"
+    )
+    assert client.function_load(code) == "counters"
+    assert client.fcall("bump", 1, "fn:counter", 3) == 3
+    assert client.fcall_ro("peek", 1, "fn:counter") == "3"
+    with pytest.raises(redis.ResponseError, match="Can not execute a script with write flag using"):
+        client.fcall_ro("bump", 1, "fn:counter", 1)
+    # RESP2: each library is a flat list of field names and values, as Redis sends it.
+    library = client.function_list()[0]
+    assert library[library.index("library_name") + 1] == "counters"
+    client.function_delete("counters")
+    with pytest.raises(redis.ResponseError, match="Function not found"):
+        client.fcall("bump", 1, "fn:counter", 1)
