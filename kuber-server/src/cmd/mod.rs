@@ -243,6 +243,10 @@ async fn run(
         let mut keys = Vec::new();
         for (spec, args) in named {
             keys.extend(key_indices(spec, args.len()).map(|i| args[i].clone()));
+            if matches!(spec.handler, Handler::Script) {
+                // A script's declared KEYS: its other keys are read back as its calls name them.
+                keys.extend(script::declared_keys(args));
+            }
         }
         if let Err(reply) = fault_in(state, &region, keys).await {
             return reply;

@@ -74,6 +74,11 @@ fn parse(args: &[Bytes]) -> Result<Request, Frame> {
     })
 }
 
+/// The keys an EVAL-family or FCALL call declares (its numkeys arguments); none when malformed.
+pub(super) fn declared_keys(args: &[Bytes]) -> Vec<Bytes> {
+    parse(args).map(|request| request.keys).unwrap_or_default()
+}
+
 /// EVAL and friends from a client: waits (without blocking) until no script runs, then runs this
 /// one on its own thread and waits for its reply.
 pub(super) async fn eval(state: &ServerState, session: &mut Session, args: &[Bytes]) -> Frame {

@@ -35,7 +35,7 @@ store.xpcall = function(f, handler)
 end
 for _, name in ipairs_({'tostring', 'next', 'assert', 'tonumber', 'rawequal',
     'collectgarbage', 'rawget', 'ipairs', 'pairs', 'select', 'type', 'error', 'gcinfo',
-    'getmetatable', 'load', '_VERSION'}) do
+    'getmetatable', '_VERSION'}) do
   store[name] = G[name]
 end
 for _, name in ipairs_({'string', 'math', 'table', 'coroutine'}) do
@@ -68,6 +68,19 @@ store.loadstring = function(s, name)
   -- Precompiled bytecode could break out of the sandbox.
   if type_(s) == 'string' and s:byte(1) == 27 then return nil, 'binary code is not allowed' end
   return loadstring_(s, name)
+end
+local load_ = load
+store.load = function(reader, name)
+  if type_(reader) ~= 'function' then return load_(reader, name) end
+  local first = true
+  return load_(function()
+    local piece = reader()
+    if first and type_(piece) == 'string' and #piece > 0 then
+      first = false
+      if piece:byte(1) == 27 then error_('binary code is not allowed', 0) end
+    end
+    return piece
+  end, name)
 end
 -- Redis 7's pcall hands a script the message of a redis.call error, not the error object.
 local error_text, killed = rust.error_text, rust.killed

@@ -366,6 +366,11 @@ async fn the_sandbox_is_redis_7s() {
         "*0\r\n"
     );
     assert_eq!(
+        c.run("EVAL \"local d = string.dump(function() return 1 end) return load(function() local p = d d = nil return p end)\" 0")
+            .await,
+        "$-1\r\n"
+    );
+    assert_eq!(
         c.run("EVAL \"return loadstring(string.dump(function() return 1 end))\" 0")
             .await,
         "$-1\r\n"
