@@ -1,8 +1,9 @@
 //! Scripting commands: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT LOAD/EXISTS/FLUSH/KILL/HELP, and
 //! Redis 7 functions: FCALL, FCALL_RO and FUNCTION LOAD/DELETE/FLUSH/LIST/KILL/STATS/HELP.
 //!
-//! A script runs on an OS thread of its own (never on a runtime thread: it may loop until SCRIPT
-//! KILL, and the server may run on a single-threaded runtime), holding the exec gate for writing
+//! A script runs on the script thread (`Scripts::on_script_thread`; never on a runtime thread: it
+//! may loop until SCRIPT KILL, and the server may run on a single-threaded runtime), holding the
+//! exec gate for writing
 //! for its whole run, so no other client's command interleaves with it. The calling task waits for
 //! the reply asynchronously. Its `redis.call`s go through [`call_from_script`] with a session
 //! of its own that carries the caller's identity and region, so that every check and every piece
@@ -98,16 +99,18 @@ pub(super) async fn eval(state: &ServerState, session: &mut Session, args: &[Byt
     let script_session = script_session(session);
     let runtime = tokio::runtime::Handle::current();
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let spawned = std::thread::Builder::new()
-        .name("kuber-script".into())
-        .spawn(move || {
+    let job = {
+        let shared = shared.clone();
+        Box::new(move || {
             let reply = {
+                // The script thread is no runtime thread: blocking here for the gate is fine.
                 let _gate = shared.exec_gate.write();
                 run(&shared, script_session, request, Some(runtime))
             };
             let _ = tx.send(reply);
-        });
-    if let Err(e) = spawned {
+        })
+    };
+    if let Err(e) = shared.scripts.on_script_thread(job) {
         tracing::error!(error = %e, "cannot start a script thread");
         return err("ERR cannot start a thread for the script");
     }
@@ -145,8 +148,8 @@ fn run(
     runtime: Option<tokio::runtime::Handle>,
 ) -> Frame {
     let scripts = &state.scripts;
-    scripts.begin(request.kind == Kind::Function);
-    let reply = scripts
+    let _running = scripts.run_guard(request.kind == Kind::Function);
+    scripts
         .with_vm(|vm| {
             if request.kind == Kind::Function {
                 let name = String::from_utf8_lossy(&request.body).into_owned();
@@ -176,9 +179,7 @@ fn run(
             let caller = caller(state.clone(), session, no_writes, runtime);
             vm.run(&sha, &request.keys, &request.argv, caller)
         })
-        .unwrap_or_else(|e| e);
-    scripts.end();
-    reply
+        .unwrap_or_else(|e| e)
 }
 
 fn caller(

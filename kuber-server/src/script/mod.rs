@@ -83,8 +83,10 @@ impl RunFlags {
 
 /// Scripting state shared by all connections.
 pub struct Scripts {
-    /// The VM and its cache; created on first use, replaced by SCRIPT FLUSH.
+    /// The VM with its script cache and libraries; created on first use.
     vm: Mutex<Option<Vm>>,
+    /// The thread scripts run on, started on first use (see [`Scripts::on_script_thread`]).
+    worker: Mutex<Option<std::sync::mpsc::Sender<Job>>>,
     pub(crate) flags: Arc<RunFlags>,
     /// `busy-reply-threshold` / `lua-time-limit` in milliseconds.
     pub time_limit_ms: AtomicU64,
@@ -94,13 +96,46 @@ impl Default for Scripts {
     fn default() -> Self {
         Self {
             vm: Mutex::new(None),
+            worker: Mutex::new(None),
             flags: Arc::default(),
             time_limit_ms: AtomicU64::new(5000),
         }
     }
 }
 
+/// Work for the script thread.
+type Job = Box<dyn FnOnce() + Send>;
+
 impl Scripts {
+    /// Runs `job` on the script thread: one long-lived OS thread, never a runtime thread, since a
+    /// script may run until SCRIPT KILL. Scripts run one at a time anyway (each holds the exec gate
+    /// for writing), so one thread serves them all without queuing more than the gate would. A job
+    /// that panics is caught there, so the thread lives on; if it is gone all the same, a new one
+    /// starts.
+    pub(crate) fn on_script_thread(&self, job: Job) -> std::io::Result<()> {
+        let mut worker = self.worker.lock();
+        let job = match worker.as_ref() {
+            Some(tx) => match tx.send(job) {
+                Ok(()) => return Ok(()),
+                Err(std::sync::mpsc::SendError(job)) => job,
+            },
+            None => job,
+        };
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("kuber-script".into())
+            .spawn(move || {
+                for job in rx {
+                    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).is_err() {
+                        tracing::error!("a script job panicked");
+                    }
+                }
+            })?;
+        tx.send(job).expect("the new script thread is receiving");
+        *worker = Some(tx);
+        Ok(())
+    }
+
     /// Runs `f` with the VM, creating it first if needed.
     pub(crate) fn with_vm<R>(&self, f: impl FnOnce(&mut Vm) -> R) -> Result<R, Frame> {
         let mut guard = self.vm.lock();
@@ -132,8 +167,14 @@ impl Scripts {
         self.vm.lock().as_ref().map_or(0, Vm::len)
     }
 
-    /// Marks the start of a run; called with the exec gate held for writing.
-    pub(crate) fn begin(&self, function: bool) {
+    /// Marks the start of a run (called with the exec gate held for writing); the run ends when
+    /// the guard drops, however it ends.
+    pub(crate) fn run_guard(&self, function: bool) -> RunGuard<'_> {
+        self.begin(function);
+        RunGuard(self)
+    }
+
+    fn begin(&self, function: bool) {
         let f = &self.flags;
         f.kill.store(false, Ordering::Relaxed);
         f.wrote.store(false, Ordering::Relaxed);
@@ -142,8 +183,7 @@ impl Scripts {
         f.running.store(true, Ordering::Release);
     }
 
-    /// Marks the end of a run; called before the gate is released.
-    pub(crate) fn end(&self) {
+    fn end(&self) {
         self.flags.running.store(false, Ordering::Release);
         self.flags.kill.store(false, Ordering::Relaxed);
     }
@@ -194,6 +234,15 @@ impl Scripts {
         if self.is_running() {
             self.flags.kill.store(true, Ordering::Relaxed);
         }
+    }
+}
+
+/// Ends a run when dropped (before the gate is released: it is taken after the gate).
+pub(crate) struct RunGuard<'a>(&'a Scripts);
+
+impl Drop for RunGuard<'_> {
+    fn drop(&mut self) {
+        self.0.end();
     }
 }
 
