@@ -14,6 +14,7 @@ pub mod notify;
 pub mod persistence;
 pub mod pubsub;
 pub mod query;
+pub mod script;
 pub mod server;
 pub mod session;
 pub mod state;

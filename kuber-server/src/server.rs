@@ -111,7 +111,7 @@ impl Server {
                 addr: http_bind,
                 source,
             })?;
-        let state = Arc::new(ServerState::new(config, store, Arc::new(auth)));
+        let state = ServerState::new_shared(config, store, Arc::new(auth));
         let _ = state.json_index_file.set(index_file);
         if let Some(persistence) = persistence {
             let _ = state.persistence.set(persistence);

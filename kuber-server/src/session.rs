@@ -222,6 +222,9 @@ pub struct Session {
     pub close_after_reply: bool,
     /// Close the connection without sending the current reply (SHUTDOWN, as Redis does).
     pub close_without_reply: bool,
+    /// The session of a Lua script's `redis.call`s: commands whose output order is arbitrary
+    /// (SORT BY a constant of a set) make it deterministic, as Redis does for scripts.
+    pub in_script: bool,
     /// Commands queued since MULTI; `None` outside a transaction.
     pub multi: Option<Vec<Vec<Bytes>>>,
     /// A command was refused while queueing: EXEC must answer EXECABORT.
@@ -254,6 +257,7 @@ impl Session {
             protocol: ProtocolVersion::Resp2,
             close_after_reply: false,
             close_without_reply: false,
+            in_script: false,
             multi: None,
             multi_failed: false,
             watch_dirty: Arc::new(AtomicBool::new(false)),

@@ -1,8 +1,8 @@
 //! What every connection shares: the store, the authenticator, the client registry, live settings,
 //! server statistics and the shutdown signal.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
 use std::time::Instant;
 
 use tokio::sync::watch;
@@ -84,6 +84,10 @@ pub struct ServerState {
     pub metrics: crate::metrics::Metrics,
     /// The persistence backend and journal; unset for `backend: memory` and in unit tests.
     pub persistence: std::sync::OnceLock<Arc<crate::persistence::writer::Persistence>>,
+    /// Lua scripting: the VM, its script cache and the running script's flags.
+    pub scripts: crate::script::Scripts,
+    /// This state's own `Arc`, for the threads scripts run on (see [`ServerState::shared`]).
+    me: Weak<ServerState>,
     shutdown: watch::Sender<bool>,
 }
 
@@ -116,8 +120,25 @@ impl ServerState {
             console_sessions: Default::default(),
             metrics: crate::metrics::Metrics::new(crate::cmd::table::COMMANDS.len()),
             persistence: std::sync::OnceLock::new(),
+            scripts: crate::script::Scripts::default(),
+            me: Weak::new(),
             shutdown: watch::channel(false).0,
         }
+    }
+
+    /// Builds the shared state in an `Arc` that knows itself, so that a script's thread can own
+    /// a reference to it (scripts are unavailable on a state built with [`ServerState::new`]).
+    pub fn new_shared(config: Config, store: Arc<Store>, auth: Arc<Authenticator>) -> Arc<Self> {
+        Arc::new_cyclic(|me| {
+            let mut state = Self::new(config, store, auth);
+            state.me = me.clone();
+            state
+        })
+    }
+
+    /// This state's own `Arc`, when it was built by [`ServerState::new_shared`].
+    pub fn shared(&self) -> Option<Arc<ServerState>> {
+        self.me.upgrade()
     }
 
     /// Saves the JSON index definitions after a change, when this server has a data directory. A

@@ -21,6 +21,7 @@ macro_rules! cmd {
 pub mod args;
 mod connection;
 mod dump;
+mod gate;
 mod hash;
 mod json;
 mod keys;
@@ -28,6 +29,7 @@ mod list;
 mod pubsub;
 mod region;
 pub mod reply;
+mod script;
 mod server;
 mod set;
 mod stream;
@@ -47,6 +49,8 @@ use crate::session::Session;
 use crate::state::ServerState;
 use crate::store::{self, Region};
 use table::{CommandSpec, Handler};
+
+pub(crate) use connection::REDIS_VERSION;
 
 /// What a synchronous handler sees.
 pub struct Ctx<'a> {
@@ -192,6 +196,12 @@ async fn check_and_run(
     {
         return reply::subscribed_context(spec.name);
     }
+    if state.scripts.is_busy() && !gate::allows_busy(spec, args) {
+        if matches!(spec.handler, Handler::Exec) {
+            return exec_abort_busy(state, session);
+        }
+        return gate::busy(state);
+    }
     if let Some(queue) = &mut session.multi {
         if spec.has(table::NO_MULTI) {
             return reply::err(reply::NOT_IN_MULTI);
@@ -238,6 +248,10 @@ async fn run(
         let mut keys = Vec::new();
         for (spec, args) in named {
             keys.extend(key_indices(spec, args.len()).map(|i| args[i].clone()));
+            if matches!(spec.handler, Handler::Script) {
+                // A script's declared KEYS: its other keys are read back as its calls name them.
+                keys.extend(script::declared_keys(args));
+            }
         }
         if let Err(reply) = fault_in(state, &region, keys).await {
             return reply;
@@ -245,15 +259,35 @@ async fn run(
     }
     match spec.handler {
         Handler::Sync(handler) if spec.has(table::EXCLUSIVE) => {
-            let _gate = state.exec_gate.write();
-            run_sync(state, session, spec, handler, args)
+            let gate = match gate::write(state).await {
+                Ok(gate) => gate,
+                Err(busy) => return busy,
+            };
+            let reply = run_sync(state, session, spec, handler, args);
+            drop(gate);
+            reply
         }
         Handler::Sync(handler) => {
-            let _gate = state.exec_gate.read();
-            run_sync(state, session, spec, handler, args)
+            let gate = match gate::read(state, gate::allows_busy(spec, args)).await {
+                Ok(gate) => gate,
+                Err(busy) => return busy,
+            };
+            let reply = run_sync(state, session, spec, handler, args);
+            drop(gate);
+            reply
         }
         Handler::Blocking(handler) => run_blocking(state, session, handler, args).await,
-        Handler::Exec => exec(state, session),
+        Handler::Exec => {
+            let gate = match gate::write(state).await {
+                Ok(gate) => gate,
+                Err(_) if session.multi.is_some() => return exec_abort_busy(state, session),
+                Err(busy) => return busy,
+            };
+            let reply = exec(state, session);
+            drop(gate);
+            reply
+        }
+        Handler::Script => script::eval(state, session, args).await,
         Handler::Auth => connection::auth(state, session, args).await,
         Handler::Hello => connection::hello(state, session, args).await,
     }
@@ -369,8 +403,21 @@ fn after_write(
     }
 }
 
-/// EXEC: runs the queued commands with the exec gate held for writing, so that no other client's
-/// command runs in between; or answers EXECABORT / a null array (a WATCHed key changed).
+/// EXEC refused because a script is busy: the transaction is discarded, as Redis's
+/// `execCommandAbort` does.
+fn exec_abort_busy(state: &ServerState, session: &mut Session) -> Frame {
+    session.multi = None;
+    session.multi_failed = false;
+    session.unwatch_all();
+    Frame::error(format!(
+        "EXECABORT Transaction discarded because of: {}",
+        state.scripts.busy_reply()
+    ))
+}
+
+/// EXEC: runs the queued commands with the exec gate held for writing (taken by `run`), so that no
+/// other client's command runs in between; or answers EXECABORT / a null array (a WATCHed key
+/// changed).
 fn exec(state: &ServerState, session: &mut Session) -> Frame {
     let Some(queued) = session.multi.take() else {
         return reply::err(reply::EXEC_WITHOUT_MULTI);
@@ -390,7 +437,6 @@ fn exec(state: &ServerState, session: &mut Session) -> Frame {
     if dirty {
         return Frame::NullArray;
     }
-    let _gate = state.exec_gate.write();
     let mut replies = Vec::with_capacity(queued.len());
     for args in &queued {
         let spec: &CommandSpec = table::lookup(&args[0])
@@ -426,6 +472,7 @@ fn exec(state: &ServerState, session: &mut Session) -> Frame {
                     table::Blocking::Wait { .. } => Frame::NullArray,
                 }
             }
+            Handler::Script => script::eval_in_exec(state, session, args),
             Handler::Auth | Handler::Hello | Handler::Exec => reply::err(reply::NOT_IN_MULTI),
         };
         replies.push(reply);
@@ -447,8 +494,8 @@ async fn run_blocking(
     let spec = table::lookup(&args[0])
         .map(|i| table::COMMANDS[i])
         .expect("running command exists");
+    // The caller holds the exec gate for reading (`gate::read`).
     let attempt = |session: &mut Session, woken: bool, args: &[Bytes]| {
-        let _gate = state.exec_gate.read();
         let now = state.store.now();
         handler(
             &mut Ctx {
@@ -473,7 +520,15 @@ async fn run_blocking(
     let mut waited_on: Vec<Bytes> = Vec::new();
     loop {
         let current = retry_with.as_deref().unwrap_or(args);
-        let (keys, timeout_ms) = match attempt(session, woken, current) {
+        let result = match gate::read(state, false).await {
+            Ok(gate) => {
+                let result = attempt(session, woken, current);
+                drop(gate);
+                result
+            }
+            Err(busy) => return busy,
+        };
+        let (keys, timeout_ms) = match result {
             table::Blocking::Reply(reply) => {
                 if woken {
                     // Pass on what this client's wake-ups left: elements it did not take, keys it
@@ -533,7 +588,15 @@ async fn run_blocking(
         // A push between the attempt above and the registration woke nobody: look once more now
         // that any later push will find us queued.
         let current = retry_with.as_deref().unwrap_or(args);
-        if let table::Blocking::Reply(reply) = attempt(session, woken, current) {
+        let again = match gate::read(state, false).await {
+            Ok(gate) => {
+                let result = attempt(session, woken, current);
+                drop(gate);
+                result
+            }
+            Err(busy) => return busy,
+        };
+        if let table::Blocking::Reply(reply) = again {
             // Not consumed: a push in between may have handed us a wake-up, which the guard
             // passes on.
             drop(guard);

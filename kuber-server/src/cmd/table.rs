@@ -9,7 +9,7 @@ use kuber_protocol::Frame;
 
 use super::Ctx;
 use super::{
-    connection, dump, hash, json, keys, list, pubsub, region, server, set, stream, string,
+    connection, dump, hash, json, keys, list, pubsub, region, script, server, set, stream, string,
     transaction, zset,
 };
 
@@ -51,6 +51,8 @@ pub enum Handler {
     Hello,
     /// EXEC: runs the queued transaction.
     Exec,
+    /// EVAL and friends: runs a Lua script on a thread of its own (`cmd/script.rs`).
+    Script,
 }
 
 /// Changes data.
@@ -79,9 +81,15 @@ pub const OWN_WATCH: u32 = 1 << 10;
 /// The reply waits until every change made so far is in the persistence backend, whatever the
 /// persistence mode (SAVE).
 pub const DURABLE: u32 = 1 << 11;
+/// Served while a script is busy (Redis `allow-busy`): the command runs without waiting for the
+/// exec gate the script holds.
+pub const ALLOW_BUSY: u32 = 1 << 12;
+/// Refused inside scripts (Redis `noscript`); blocking commands are refused there by their
+/// handler kind.
+pub const NO_SCRIPT: u32 = 1 << 13;
 /// Runs with the exec gate held for writing, like EXEC: no other client's command runs meanwhile,
 /// so the handler may lock more than one region (SWAPDB).
-pub const EXCLUSIVE: u32 = 1 << 12;
+pub const EXCLUSIVE: u32 = 1 << 14;
 
 /// One row of the table.
 pub struct CommandSpec {
@@ -146,7 +154,7 @@ impl CommandSpec {
     }
 }
 
-use Handler::{Auth, Exec, Hello, Sync};
+use Handler::{Auth, Exec, Hello, Script, Sync};
 
 /// No key arguments.
 pub(super) const NOKEYS: (i32, i32, i32) = (0, 0, 0);
@@ -163,7 +171,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "auth",
         -2,
-        NO_AUTH | CONNECTION | FAST | NO_MULTI,
+        NO_AUTH | CONNECTION | FAST | NO_MULTI | ALLOW_BUSY | NO_SCRIPT,
         NOKEYS,
         "connection",
         "Authenticates the connection.",
@@ -172,7 +180,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "hello",
         -1,
-        NO_AUTH | CONNECTION | FAST | NO_MULTI,
+        NO_AUTH | CONNECTION | FAST | NO_MULTI | ALLOW_BUSY | NO_SCRIPT,
         NOKEYS,
         "connection",
         "Handshakes with the server, optionally authenticating and switching protocol.",
@@ -199,7 +207,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "quit",
         -1,
-        NO_AUTH | CONNECTION | FAST | TX_CONTROL | PUBSUB_OK,
+        NO_AUTH | CONNECTION | FAST | TX_CONTROL | PUBSUB_OK | ALLOW_BUSY | NO_SCRIPT,
         NOKEYS,
         "connection",
         "Closes the connection.",
@@ -217,7 +225,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "reset",
         1,
-        NO_AUTH | CONNECTION | FAST | TX_CONTROL | PUBSUB_OK,
+        NO_AUTH | CONNECTION | FAST | TX_CONTROL | PUBSUB_OK | ALLOW_BUSY | NO_SCRIPT,
         NOKEYS,
         "connection",
         "Resets the connection.",
@@ -226,7 +234,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "client",
         -2,
-        CONNECTION,
+        CONNECTION | NO_SCRIPT,
         NOKEYS,
         "connection",
         "Client connection management (ID, SETNAME, GETNAME, LIST, INFO, KILL, SETINFO).",
@@ -245,7 +253,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "subscribe",
         -2,
-        PUBSUB_OK | NO_MULTI,
+        PUBSUB_OK | NO_MULTI | NO_SCRIPT,
         NOKEYS,
         "pubsub",
         "Listens for messages published to channels.",
@@ -254,7 +262,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "psubscribe",
         -2,
-        PUBSUB_OK | NO_MULTI,
+        PUBSUB_OK | NO_MULTI | NO_SCRIPT,
         NOKEYS,
         "pubsub",
         "Listens for messages published to channels matching patterns.",
@@ -263,7 +271,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "unsubscribe",
         -1,
-        PUBSUB_OK | NO_MULTI,
+        PUBSUB_OK | NO_MULTI | NO_SCRIPT,
         NOKEYS,
         "pubsub",
         "Stops listening to channels.",
@@ -272,7 +280,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "punsubscribe",
         -1,
-        PUBSUB_OK | NO_MULTI,
+        PUBSUB_OK | NO_MULTI | NO_SCRIPT,
         NOKEYS,
         "pubsub",
         "Stops listening to patterns.",
@@ -300,7 +308,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "multi",
         1,
-        FAST | TX_CONTROL,
+        FAST | TX_CONTROL | ALLOW_BUSY | NO_SCRIPT,
         NOKEYS,
         "transactions",
         "Starts a transaction.",
@@ -309,7 +317,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "exec",
         1,
-        TX_CONTROL,
+        TX_CONTROL | NO_SCRIPT,
         NOKEYS,
         "transactions",
         "Executes the queued commands atomically.",
@@ -318,7 +326,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "discard",
         1,
-        FAST | TX_CONTROL,
+        FAST | TX_CONTROL | ALLOW_BUSY | NO_SCRIPT,
         NOKEYS,
         "transactions",
         "Discards the queued commands.",
@@ -327,7 +335,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "watch",
         -2,
-        FAST | TX_CONTROL,
+        FAST | TX_CONTROL | ALLOW_BUSY | NO_SCRIPT,
         ALLKEYS,
         "transactions",
         "Makes EXEC fail if any of these keys changes first.",
@@ -336,7 +344,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "unwatch",
         1,
-        FAST,
+        FAST | ALLOW_BUSY | NO_SCRIPT,
         NOKEYS,
         "transactions",
         "Forgets all watched keys.",
@@ -825,7 +833,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "config",
         -2,
-        0,
+        NO_SCRIPT,
         NOKEYS,
         "server",
         "Reads or changes configuration (GET, SET, RESETSTAT).",
@@ -843,7 +851,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "role",
         1,
-        FAST,
+        FAST | NO_SCRIPT,
         NOKEYS,
         "server",
         "Returns the replication role.",
@@ -852,11 +860,75 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "function",
         -2,
-        0,
+        NO_SCRIPT,
         NOKEYS,
         "scripting",
-        "FUNCTION FLUSH is accepted as a no-op: Kuber has no functions.",
-        Sync(server::function)
+        "Manages function libraries: LOAD, DELETE, FLUSH, LIST, KILL, STATS, HELP.",
+        Sync(script::function)
+    ),
+    cmd!(
+        "fcall",
+        -3,
+        WRITE | NO_SCRIPT,
+        NOKEYS,
+        "scripting",
+        "Calls a function of a loaded library: FCALL function numkeys [key ...] [arg ...].",
+        Script
+    ),
+    cmd!(
+        "fcall_ro",
+        -3,
+        READONLY | NO_SCRIPT,
+        NOKEYS,
+        "scripting",
+        "Calls a read-only function of a loaded library.",
+        Script
+    ),
+    // scripting: keys come from numkeys (argument 2), read when the script runs.
+    cmd!(
+        "eval",
+        -3,
+        WRITE | NO_SCRIPT,
+        NOKEYS,
+        "scripting",
+        "Runs a Lua script: EVAL script numkeys [key ...] [arg ...].",
+        Script
+    ),
+    cmd!(
+        "evalsha",
+        -3,
+        WRITE | NO_SCRIPT,
+        NOKEYS,
+        "scripting",
+        "Runs a cached Lua script by its SHA1.",
+        Script
+    ),
+    cmd!(
+        "eval_ro",
+        -3,
+        READONLY | NO_SCRIPT,
+        NOKEYS,
+        "scripting",
+        "Runs a Lua script that may only read.",
+        Script
+    ),
+    cmd!(
+        "evalsha_ro",
+        -3,
+        READONLY | NO_SCRIPT,
+        NOKEYS,
+        "scripting",
+        "Runs a cached read-only Lua script by its SHA1.",
+        Script
+    ),
+    cmd!(
+        "script",
+        -2,
+        NO_SCRIPT,
+        NOKEYS,
+        "scripting",
+        "Manages the script cache: LOAD, EXISTS, FLUSH, KILL, HELP.",
+        Sync(script::script)
     ),
     cmd!(
         "lastsave",
@@ -870,7 +942,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "save",
         1,
-        ADMIN | NO_MULTI | DURABLE,
+        ADMIN | NO_MULTI | DURABLE | NO_SCRIPT,
         NOKEYS,
         "server",
         "Flushes pending writes to persistence.",
@@ -879,7 +951,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "bgsave",
         -1,
-        ADMIN,
+        ADMIN | NO_SCRIPT,
         NOKEYS,
         "server",
         "Flushes pending writes to persistence in the background.",
@@ -888,7 +960,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "shutdown",
         -1,
-        ADMIN | NO_MULTI,
+        ADMIN | NO_MULTI | ALLOW_BUSY | NO_SCRIPT,
         NOKEYS,
         "server",
         "Stops the server gracefully.",
@@ -897,7 +969,7 @@ static CORE: &[CommandSpec] = &[
     cmd!(
         "debug",
         -2,
-        ADMIN,
+        ADMIN | NO_SCRIPT,
         NOKEYS,
         "server",
         "Answers -ERR for Redis's debugging subcommands, which Kuber does not have (DEBUG SLEEP 0 is accepted).",
@@ -1059,6 +1131,7 @@ mod coverage {
             include_str!("../store/keyspace/swap.rs"),
             include_str!("stream/tests.rs"),
             include_str!("stream/tests/groups.rs"),
+            include_str!("script/tests.rs"),
         ]
         .concat();
         let tested: std::collections::HashSet<String> = sources

@@ -43,7 +43,7 @@ pub(crate) fn server_with(config: Config) -> TestServer {
     };
     let store = Arc::new(Store::new(limits, clock.clone()));
     TestServer {
-        state: Arc::new(ServerState::new(config, store, AUTH.clone())),
+        state: ServerState::new_shared(config, store, AUTH.clone()),
         clock,
     }
 }

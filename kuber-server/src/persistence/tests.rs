@@ -409,3 +409,57 @@ async fn recovery_loads_live_entries_skips_expired_and_corrupt_ones() {
         "expired entries are deleted from the backend"
     );
 }
+
+#[tokio::test]
+async fn scripts_read_evicted_values_back_and_their_writes_reach_the_backend() {
+    let backend = Flaky::default();
+    let (server, p) = persistent_server(backend.clone(), PersistenceMode::WriteBehind, 0);
+    let mut c = server.client(Role::Admin);
+    c.run("RCREATE small \"\" MAXENTRIES 1").await;
+    c.run("RSELECT small").await;
+    for line in ["SET a 1", "SET b 2", "SET c 3"] {
+        c.run(line).await;
+    }
+    p.flush_once(&server.state.store).await.unwrap();
+    let region = server.state.store.region("small").unwrap();
+    let on_disk = || {
+        ["a", "b", "c"]
+            .into_iter()
+            .filter(|k| region.lock().is_on_disk(k.as_bytes()))
+            .count()
+    };
+    assert_eq!(on_disk(), 2);
+    // Undeclared keys are read back from the script's thread, as its calls name them.
+    assert_eq!(
+        c.run("EVAL \"return {redis.call('get', 'a'), redis.call('get', 'b'), redis.call('get', 'c')}\" 0")
+            .await,
+        "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n"
+    );
+    // Declared keys are read back before the script starts.
+    let evicted = ["a", "b", "c"]
+        .into_iter()
+        .find(|k| region.lock().is_on_disk(k.as_bytes()))
+        .unwrap();
+    let value = match evicted {
+        "a" => "1",
+        "b" => "2",
+        _ => "3",
+    };
+    assert_eq!(
+        c.run(&format!(
+            "EVAL \"return redis.call('get', KEYS[1])\" 1 {evicted}"
+        ))
+        .await,
+        format!("$1\r\n{value}\r\n")
+    );
+    assert_eq!(
+        c.run("EVAL \"return redis.call('set', 'w', 'from-script')\" 0")
+            .await,
+        "+OK\r\n"
+    );
+    p.flush_once(&server.state.store).await.unwrap();
+    assert_eq!(
+        stored_value(&backend, "small", "w").await,
+        Some(Value::Str(Bytes::from_static(b"from-script")))
+    );
+}

@@ -166,8 +166,9 @@ fn sort_command(ctx: &mut Ctx<'_>, args: &[Bytes], readonly: bool) -> Frame {
         Ok(found) => found,
         Err(e) => return e,
     };
-    if opts.dont_sort && is_set && opts.store.is_some() {
-        // Redis sorts a set anyway when storing, so that replicas store the same list.
+    if opts.dont_sort && is_set && (opts.store.is_some() || ctx.session.in_script) {
+        // Redis sorts a set anyway when storing, so that replicas store the same list, and for
+        // scripts, whose replies must not depend on the set's internal order.
         (opts.dont_sort, opts.alpha, opts.by) = (false, true, None);
     }
     if opts.dont_sort {
