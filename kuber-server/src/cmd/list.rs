@@ -15,7 +15,7 @@ use super::Ctx;
 use super::args::{int, is};
 use super::reply::{self, err};
 use super::table::Handler::{Blocking as Block, Sync};
-use super::table::{CommandSpec, DENY_OOM, FAST, KEY1, KEY12, NOKEYS, READONLY, WRITE};
+use super::table::{CommandSpec, DENY_OOM, FAST, KEY1, KEY12, NO_SCRIPT, NOKEYS, READONLY, WRITE};
 use crate::notify::{GENERIC, LIST};
 use crate::store::value::parse_i64;
 use crate::store::{Keyspace, Value, element_cost};
@@ -172,7 +172,7 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
     cmd!(
         "blpop",
         -3,
-        WRITE,
+        WRITE | NO_SCRIPT,
         BLOCK_KEYS,
         "list",
         "Removes and returns the first element of the first non-empty list, waiting until one exists.",
@@ -181,7 +181,7 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
     cmd!(
         "brpop",
         -3,
-        WRITE,
+        WRITE | NO_SCRIPT,
         BLOCK_KEYS,
         "list",
         "Removes and returns the last element of the first non-empty list, waiting until one exists.",
@@ -190,7 +190,7 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
     cmd!(
         "blmove",
         6,
-        WRITE | DENY_OOM,
+        WRITE | DENY_OOM | NO_SCRIPT,
         KEY12,
         "list",
         "LMOVE that waits for the source list to have an element.",
@@ -199,7 +199,7 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
     cmd!(
         "brpoplpush",
         4,
-        WRITE | DENY_OOM,
+        WRITE | DENY_OOM | NO_SCRIPT,
         KEY12,
         "list",
         "RPOPLPUSH that waits for the source list to have an element.",
@@ -219,7 +219,7 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
     cmd!(
         "blmpop",
         -5,
-        WRITE,
+        WRITE | NO_SCRIPT,
         NOKEYS,
         "list",
         "LMPOP that waits for one of the lists to have an element.",

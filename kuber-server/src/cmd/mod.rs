@@ -445,33 +445,7 @@ fn exec(state: &ServerState, session: &mut Session) -> Frame {
         let reply = match spec.handler {
             Handler::Sync(handler) => run_sync(state, session, spec, handler, args),
             // Inside a transaction a blocking command does not block, as in Redis.
-            Handler::Blocking(handler) => {
-                let now = state.store.now();
-                match handler(
-                    &mut Ctx {
-                        state,
-                        session,
-                        now,
-                        woken: false,
-                    },
-                    args,
-                ) {
-                    table::Blocking::Reply(reply) => {
-                        after_write(state, &session.region, spec, args, &reply);
-                        if state.store.keyspace_events() {
-                            state.publish_all_keyspace_events();
-                        }
-                        reply
-                    }
-                    // Redis answers a nil bulk for the moving commands, a nil array for the pops.
-                    table::Blocking::Wait { .. }
-                        if matches!(spec.name, "blmove" | "brpoplpush") =>
-                    {
-                        Frame::Null
-                    }
-                    table::Blocking::Wait { .. } => Frame::NullArray,
-                }
-            }
+            Handler::Blocking(handler) => run_blocking_once(state, session, spec, handler, args),
             Handler::Script => script::eval_in_exec(state, session, args),
             Handler::Auth | Handler::Hello | Handler::Exec => reply::err(reply::NOT_IN_MULTI),
         };
@@ -655,6 +629,30 @@ async fn wait_for_woken_clients(region: &Region) {
         if tokio::time::timeout_at(deadline, served).await.is_err() {
             return;
         }
+    }
+}
+
+/// Runs a blocking command's handler once, without waiting: inside a transaction or a script,
+/// where Redis never blocks. Finding nothing answers nil.
+fn run_blocking_once(
+    state: &ServerState,
+    session: &mut Session,
+    spec: &CommandSpec,
+    handler: table::BlockingHandler,
+    args: &[Bytes],
+) -> Frame {
+    let now = state.store.now();
+    let mut ctx = Ctx {
+        state,
+        session,
+        now,
+        woken: false,
+    };
+    match handler(&mut ctx, args) {
+        table::Blocking::Reply(reply) => finish_blocking(state, session, spec, args, reply),
+        // Redis answers a nil bulk for the moving commands, a nil array for the others.
+        table::Blocking::Wait { .. } if matches!(spec.name, "blmove" | "brpoplpush") => Frame::Null,
+        table::Blocking::Wait { .. } => Frame::NullArray,
     }
 }
 

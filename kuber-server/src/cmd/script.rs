@@ -218,13 +218,26 @@ pub(super) fn call_from_script(
     if !spec.arity_ok(args.len()) {
         return reply::err("ERR Wrong number of args calling Redis command from script");
     }
-    let Handler::Sync(handler) = spec.handler else {
-        // Blocking commands, EXEC, AUTH, HELLO and scripts themselves (Redis flags them noscript).
-        return reply::err("ERR This Redis command is not allowed from script");
-    };
     if spec.has(table::NO_SCRIPT) {
         return reply::err("ERR This Redis command is not allowed from script");
     }
+    let call = match spec.handler {
+        Handler::Sync(handler) => ScriptCall::Sync(handler),
+        // XREAD and XREADGROUP run in scripts, but never block (the list and zset blocking
+        // commands are flagged noscript, as in Redis 7.0).
+        Handler::Blocking(handler) => {
+            let options = args.iter().take_while(|a| !is(a, "STREAMS"));
+            if options.skip(1).any(|a| is(a, "BLOCK")) {
+                return reply::err_msg(format!(
+                    "{} command is not allowed with BLOCK option from scripts",
+                    spec.name
+                ));
+            }
+            ScriptCall::Once(handler)
+        }
+        // EXEC, AUTH, HELLO and scripts themselves.
+        _ => return reply::err("ERR This Redis command is not allowed from script"),
+    };
     let role = session.identity.as_ref().map_or(Role::Reader, |i| i.role);
     if !super::permitted(role, spec) {
         let user = session.identity.as_ref().map_or("default", |i| &i.username);
@@ -255,7 +268,17 @@ pub(super) fn call_from_script(
             return reply;
         }
     }
-    super::run_sync(state, session, spec, handler, args)
+    match call {
+        ScriptCall::Sync(handler) => super::run_sync(state, session, spec, handler, args),
+        ScriptCall::Once(handler) => super::run_blocking_once(state, session, spec, handler, args),
+    }
+}
+
+/// How a command a script calls runs.
+enum ScriptCall {
+    Sync(table::SyncHandler),
+    /// A blocking command's handler, once, never waiting.
+    Once(table::BlockingHandler),
 }
 
 /// `SCRIPT LOAD | EXISTS | FLUSH | KILL | HELP`

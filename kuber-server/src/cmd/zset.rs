@@ -10,7 +10,7 @@ use super::Ctx;
 use super::args::{int, is};
 use super::reply::{self, err};
 use super::table::Handler::{Blocking as Block, Sync};
-use super::table::{CommandSpec, DENY_OOM, FAST, KEY1, NOKEYS, READONLY, WRITE};
+use super::table::{CommandSpec, DENY_OOM, FAST, KEY1, NO_SCRIPT, NOKEYS, READONLY, WRITE};
 use crate::notify;
 use crate::store::glob::glob_match;
 use crate::store::zset::{LexRange, ScoreRange, Scored, ZSet, format_score, parse_score};
@@ -314,7 +314,7 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
     cmd!(
         "bzmpop",
         -5,
-        WRITE,
+        WRITE | NO_SCRIPT,
         NOKEYS,
         "sorted-set",
         "ZMPOP, or waits for a member to be added when every sorted set is empty.",
@@ -323,7 +323,7 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
     cmd!(
         "bzpopmin",
         -3,
-        WRITE | FAST,
+        WRITE | FAST | NO_SCRIPT,
         BLOCK_KEYS,
         "sorted-set",
         "Removes and returns the lowest member of the first non-empty sorted set, or waits.",
@@ -332,7 +332,7 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
     cmd!(
         "bzpopmax",
         -3,
-        WRITE | FAST,
+        WRITE | FAST | NO_SCRIPT,
         BLOCK_KEYS,
         "sorted-set",
         "Removes and returns the highest member of the first non-empty sorted set, or waits.",

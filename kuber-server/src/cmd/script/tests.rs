@@ -162,6 +162,24 @@ async fn script_errors_read_as_in_redis_7() {
             .await
             .starts_with("-ERR This Redis command is not allowed from script")
     );
+    // XREAD runs (without blocking); with BLOCK it is refused.
+    c.run("XADD strm 1-1 f v").await;
+    assert_eq!(
+        c.run("EVAL \"return redis.call('xread', 'STREAMS', 'strm', '$')\" 0")
+            .await,
+        // Nothing new: a nil reply, which reaches Lua as false and comes back as a nil bulk.
+        "$-1\r\n"
+    );
+    assert!(
+        c.run("EVAL \"return redis.call('xread', 'COUNT', 1, 'STREAMS', 'strm', 0)\" 0")
+            .await
+            .contains("$1\r\nf\r\n$1\r\nv\r\n")
+    );
+    assert!(
+        c.run("EVAL \"return redis.pcall('xread', 'BLOCK', 0, 'STREAMS', 'strm', '$')\" 0")
+            .await
+            .starts_with("-ERR xread command is not allowed with BLOCK option from scripts")
+    );
     assert!(
         c.run("EVAL \"redis.call('set', {})\" 0")
             .await
