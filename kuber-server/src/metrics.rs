@@ -1,5 +1,9 @@
 //! Per-command counters and latency histograms, recorded by the dispatcher for RESP and REST alike
-//! and rendered in the Prometheus text format at `/metrics`.
+//! and rendered in the Prometheus text format at `/metrics`; error replies counted by their code for
+//! `INFO errorstats`.
+//!
+//! The counters only grow (Prometheus expects that). `CONFIG RESETSTAT` therefore records a baseline
+//! that `INFO commandstats` subtracts, and clears the error-code counts, which only INFO shows.
 //!
 //! Counts are exact. Latency is timed for every call of a command's first [`EXACT_CALLS`] calls and
 //! then for one call in [`SAMPLE_EVERY`] on each thread, recorded with that weight: two clock reads
@@ -8,6 +12,9 @@
 
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use kuber_protocol::Frame;
+use parking_lot::Mutex;
 use std::time::Duration;
 
 /// Calls of a command timed one by one before sampling starts.
@@ -29,17 +36,53 @@ pub const BUCKETS_US: [u64; 12] = [
 pub struct CommandMetrics {
     /// Calls answered without an error.
     pub ok: AtomicU64,
-    /// Calls answered with an error reply.
+    /// Calls that ran and answered with an error reply.
     pub failed: AtomicU64,
+    /// Calls refused before running (arity, authentication, permission, a busy script…).
+    pub rejected: AtomicU64,
     /// Calls per latency bucket (the last slot is `+Inf`).
     pub buckets: [AtomicU64; BUCKETS_US.len() + 1],
     /// Sum of latencies in microseconds.
     pub sum_us: AtomicU64,
 }
 
+/// How a call ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Ran and answered without an error.
+    Ok,
+    /// Ran and answered with an error.
+    Failed,
+    /// Refused before running.
+    Rejected,
+}
+
+/// Distinct error codes `INFO errorstats` tracks, as Redis's limit: beyond it a new code is only
+/// counted in `total_error_replies`, so a client inventing codes cannot grow the table.
+const MAX_ERROR_CODES: usize = 128;
+
+/// One command's counters as `INFO commandstats` shows them since the last `CONFIG RESETSTAT`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SinceReset {
+    /// Calls that ran (answered without or with an error).
+    pub calls: u64,
+    /// Of those, calls that answered with an error.
+    pub failed: u64,
+    /// Calls refused before running.
+    pub rejected: u64,
+    /// Microseconds spent, as sampled.
+    pub usec: u64,
+}
+
 /// Counters for every row of the command table, indexed like `cmd::table::COMMANDS`.
 pub struct Metrics {
     commands: Vec<CommandMetrics>,
+    /// Each command's counters when `CONFIG RESETSTAT` last ran.
+    baseline: Mutex<Vec<SinceReset>>,
+    /// Error replies by code (the text before the first space: `ERR`, `WRONGTYPE`, …).
+    error_codes: Mutex<hashbrown::HashMap<String, u64>>,
+    /// Every error reply since the last reset (`total_error_replies`).
+    error_replies: AtomicU64,
 }
 
 impl Metrics {
@@ -47,7 +90,97 @@ impl Metrics {
     pub fn new(n: usize) -> Self {
         Self {
             commands: (0..n).map(|_| CommandMetrics::default()).collect(),
+            baseline: Mutex::new(vec![SinceReset::default(); n]),
+            error_codes: Mutex::new(hashbrown::HashMap::new()),
+            error_replies: AtomicU64::new(0),
         }
+    }
+
+    fn totals(m: &CommandMetrics) -> SinceReset {
+        let (ok, failed) = (
+            m.ok.load(Ordering::Relaxed),
+            m.failed.load(Ordering::Relaxed),
+        );
+        SinceReset {
+            calls: ok + failed,
+            failed,
+            rejected: m.rejected.load(Ordering::Relaxed),
+            usec: m.sum_us.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Command `index`'s counters since the last [`Metrics::reset_stats`].
+    pub fn since_reset(&self, index: usize) -> SinceReset {
+        let Some(m) = self.commands.get(index) else {
+            return SinceReset::default();
+        };
+        let now = Self::totals(m);
+        let base = self.baseline.lock()[index];
+        SinceReset {
+            calls: now.calls.saturating_sub(base.calls),
+            failed: now.failed.saturating_sub(base.failed),
+            rejected: now.rejected.saturating_sub(base.rejected),
+            usec: now.usec.saturating_sub(base.usec),
+        }
+    }
+
+    /// `CONFIG RESETSTAT`: command statistics and error counts start again from zero in INFO.
+    pub fn reset_stats(&self) {
+        let mut baseline = self.baseline.lock();
+        for (base, m) in baseline.iter_mut().zip(&self.commands) {
+            *base = Self::totals(m);
+        }
+        self.error_codes.lock().clear();
+        self.error_replies.store(0, Ordering::Relaxed);
+    }
+
+    /// Counts the error replies in `reply`: the reply itself, or with `nested` (EXEC's reply)
+    /// each error among its elements, as Redis counts every error reply it sends.
+    pub fn count_error_replies(&self, reply: &Frame, nested: bool) {
+        match reply {
+            Frame::Error(message) => self.count_error(message),
+            Frame::Array(items) if nested => {
+                for item in items {
+                    if let Frame::Error(message) = item {
+                        self.count_error(message);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn count_error(&self, message: &[u8]) {
+        self.error_replies.fetch_add(1, Ordering::Relaxed);
+        // Redis's rule: the code is what precedes the first space within 32 bytes, else `ERR`.
+        let head = &message[..message.len().min(32)];
+        let code = match head.iter().position(|&b| b == b' ') {
+            Some(end) if end > 0 => String::from_utf8_lossy(&message[..end]),
+            _ => "ERR".into(),
+        };
+        let mut codes = self.error_codes.lock();
+        if let Some(count) = codes.get_mut(code.as_ref()) {
+            *count += 1;
+        } else if codes.len() < MAX_ERROR_CODES {
+            codes.insert(code.into_owned(), 1);
+        }
+    }
+
+    /// Error replies by code since the last reset, sorted by code.
+    pub fn error_codes(&self) -> Vec<(String, u64)> {
+        let mut codes: Vec<(String, u64)> = self
+            .error_codes
+            .lock()
+            .iter()
+            .map(|(code, count)| (code.clone(), *count))
+            .collect();
+        codes.sort();
+        codes
+    }
+
+    /// Error replies since the last reset.
+    pub fn error_replies(&self) -> u64 {
+        self.error_replies.load(Ordering::Relaxed)
     }
 
     /// How much the next call of command `index` weighs in its latency histogram: 1 while the
@@ -72,15 +205,19 @@ impl Metrics {
     }
 
     /// Records one call of command `index`; `timed` is its latency and weight when it was timed.
-    pub fn record(&self, index: usize, failed: bool, timed: Option<(Duration, u64)>) {
+    pub fn record(&self, index: usize, outcome: Outcome, timed: Option<(Duration, u64)>) {
         let Some(m) = self.commands.get(index) else {
             return;
         };
-        if failed {
-            m.failed.fetch_add(1, Ordering::Relaxed);
-        } else {
-            m.ok.fetch_add(1, Ordering::Relaxed);
-        }
+        match outcome {
+            Outcome::Ok => m.ok.fetch_add(1, Ordering::Relaxed),
+            Outcome::Failed => m.failed.fetch_add(1, Ordering::Relaxed),
+            Outcome::Rejected => {
+                // A refused call did not run: no latency to record.
+                m.rejected.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+        };
         let Some((elapsed, weight)) = timed else {
             return;
         };
@@ -105,9 +242,10 @@ impl Metrics {
         out.push_str("# HELP kuber_commands_total Commands executed, by name and result.\n");
         out.push_str("# TYPE kuber_commands_total counter\n");
         for (i, m) in self.commands.iter().enumerate() {
+            // Refused calls count as errors here: a client got an error reply either way.
             let (ok, failed) = (
                 m.ok.load(Ordering::Relaxed),
-                m.failed.load(Ordering::Relaxed),
+                m.failed.load(Ordering::Relaxed) + m.rejected.load(Ordering::Relaxed),
             );
             if ok + failed == 0 {
                 continue;
@@ -168,9 +306,9 @@ mod tests {
     #[test]
     fn buckets_are_cumulative_and_results_split() {
         let m = Metrics::new(2);
-        m.record(1, false, Some((Duration::from_micros(5), 1)));
-        m.record(1, false, Some((Duration::from_micros(300), 1)));
-        m.record(1, true, Some((Duration::from_secs(5), 1)));
+        m.record(1, Outcome::Ok, Some((Duration::from_micros(5), 1)));
+        m.record(1, Outcome::Ok, Some((Duration::from_micros(300), 1)));
+        m.record(1, Outcome::Failed, Some((Duration::from_secs(5), 1)));
         let mut out = String::new();
         m.render(&mut out, |i| ["get", "set"][i]);
         assert!(out.contains("kuber_commands_total{command=\"set\",result=\"ok\"} 2\n"));
@@ -205,7 +343,7 @@ mod sampling_tests {
         let mut histogram_count = 0;
         for _ in 0..EXACT_CALLS {
             assert_eq!(m.timing_weight(0), 1);
-            m.record(0, false, Some((Duration::from_micros(1), 1)));
+            m.record(0, Outcome::Ok, Some((Duration::from_micros(1), 1)));
             histogram_count += 1;
         }
         let mut timed = 0;
@@ -218,7 +356,7 @@ mod sampling_tests {
             }
             m.record(
                 0,
-                false,
+                Outcome::Ok,
                 (weight > 0).then(|| (Duration::from_micros(1), weight)),
             );
         }

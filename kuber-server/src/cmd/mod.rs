@@ -45,6 +45,7 @@ use bytes::Bytes;
 use kuber_protocol::Frame;
 
 use crate::auth::Role;
+use crate::metrics::Outcome;
 use crate::session::Session;
 use crate::state::ServerState;
 use crate::store::{self, Region};
@@ -106,7 +107,10 @@ pub async fn execute(state: &ServerState, session: &mut Session, args: &[Bytes])
             return reply::err(reply::PERSISTENCE_UNAVAILABLE);
         }
     }
-    let mut reply = check_and_run(state, session, args, index).await;
+    let (mut reply, rejected) = match check_and_run(state, session, args, index).await {
+        Ok(reply) => (reply, false),
+        Err(refusal) => (refusal, true),
+    };
     if session.region.pending_wake_ups().any() {
         wait_for_woken_clients(&session.region).await;
     }
@@ -132,8 +136,17 @@ pub async fn execute(state: &ServerState, session: &mut Session, args: &[Bytes])
     }
     if let Some(index) = index {
         let timed = started.map(|s| (s.elapsed(), weight));
-        state.metrics.record(index, reply.is_error(), timed);
+        let outcome = match (rejected, reply.is_error()) {
+            (true, _) => Outcome::Rejected,
+            (false, true) => Outcome::Failed,
+            (false, false) => Outcome::Ok,
+        };
+        state.metrics.record(index, outcome, timed);
     }
+    state.metrics.count_error_replies(
+        &reply,
+        index.is_some_and(|i| matches!(table::COMMANDS[i].handler, Handler::Exec)),
+    );
     if reply.is_error() && session.multi.is_some() && !is_tx_control(args) {
         // Any refusal while queueing (unknown command, arity, permission) dooms the transaction.
         session.multi_failed = true;
@@ -163,55 +176,58 @@ fn is_tx_control(args: &[Bytes]) -> bool {
         .is_some_and(|i| table::COMMANDS[i].has(table::TX_CONTROL))
 }
 
+/// Checks that the command may run (it exists, arity, authentication, role, pub/sub context, a
+/// busy script, MULTI queueing) and runs it. `Err` is a refusal before running: Redis counts those
+/// as `rejected_calls`, not calls.
 async fn check_and_run(
     state: &ServerState,
     session: &mut Session,
     args: &[Bytes],
     index: Option<usize>,
-) -> Frame {
+) -> Result<Frame, Frame> {
     let Some(index) = index else {
         if args.is_empty() {
-            return reply::err(reply::SYNTAX);
+            return Err(reply::err(reply::SYNTAX));
         }
-        return reply::unknown_command(args);
+        return Err(reply::unknown_command(args));
     };
     let spec: &CommandSpec = table::COMMANDS[index];
     session.handle.last_command.store(index, Ordering::Relaxed);
     // Redis checks existence and arity before authentication; so do we, for identical replies.
     if !spec.arity_ok(args.len()) {
-        return reply::wrong_arity(spec.name);
+        return Err(reply::wrong_arity(spec.name));
     }
     let Some(identity) = &session.identity else {
         if !spec.has(table::NO_AUTH) {
-            return reply::err(reply::NOAUTH);
+            return Err(reply::err(reply::NOAUTH));
         }
-        return run(state, session, spec, args).await;
+        return Ok(run(state, session, spec, args).await);
     };
     if !permitted(identity.role, spec) {
-        return reply::noperm(&identity.username, spec.name);
+        return Err(reply::noperm(&identity.username, spec.name));
     }
     if session.protocol == kuber_protocol::ProtocolVersion::Resp2
         && session.subscriptions() > 0
         && !spec.has(table::PUBSUB_OK)
     {
-        return reply::subscribed_context(spec.name);
+        return Err(reply::subscribed_context(spec.name));
     }
     if state.scripts.is_busy() && !gate::allows_busy(spec, args) {
         if matches!(spec.handler, Handler::Exec) {
-            return exec_abort_busy(state, session);
+            return Err(exec_abort_busy(state, session));
         }
-        return gate::busy(state);
+        return Err(gate::busy(state));
     }
     if let Some(queue) = &mut session.multi {
         if spec.has(table::NO_MULTI) {
-            return reply::err(reply::NOT_IN_MULTI);
+            return Err(reply::err(reply::NOT_IN_MULTI));
         }
         if !spec.has(table::TX_CONTROL) {
             queue.push(args.to_vec());
-            return Frame::simple("QUEUED");
+            return Ok(Frame::simple("QUEUED"));
         }
     }
-    run(state, session, spec, args).await
+    Ok(run(state, session, spec, args).await)
 }
 
 /// True when `role` may run `spec`.

@@ -126,6 +126,7 @@ const INFO_SECTIONS: &[(&str, bool)] = &[
     ("replication", true),
     ("cpu", true),
     ("commandstats", false),
+    ("errorstats", true),
     ("keyspace", true),
     ("regions", true),
 ];
@@ -271,6 +272,7 @@ fn info_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
                 "total_commands_processed",
                 stats.commands_processed.load(Ordering::Relaxed),
             );
+            kv(out, "total_error_replies", state.metrics.error_replies());
             kv(
                 out,
                 "rejected_connections",
@@ -307,24 +309,29 @@ fn info_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
         "commandstats" => {
             out.push_str("# Commandstats\r\n");
             for (i, spec) in COMMANDS.iter().enumerate() {
-                let Some(m) = state.metrics.command(i) else {
-                    continue;
-                };
-                let failed = m.failed.load(Ordering::Relaxed);
-                let calls = m.ok.load(Ordering::Relaxed) + failed;
-                if calls == 0 {
+                let m = state.metrics.since_reset(i);
+                if m.calls + m.rejected == 0 {
                     continue;
                 }
-                let usec = m.sum_us.load(Ordering::Relaxed);
-                // Kuber counts a refused call (arity, permission) and a failed one alike.
+                let per_call = if m.calls == 0 {
+                    0.0
+                } else {
+                    m.usec as f64 / m.calls as f64
+                };
                 kv(
                     out,
                     &format!("cmdstat_{}", spec.name),
                     format!(
-                        "calls={calls},usec={usec},usec_per_call={:.2},rejected_calls=0,failed_calls={failed}",
-                        usec as f64 / calls as f64
+                        "calls={},usec={},usec_per_call={per_call:.2},rejected_calls={},failed_calls={}",
+                        m.calls, m.usec, m.rejected, m.failed
                     ),
                 );
+            }
+        }
+        "errorstats" => {
+            out.push_str("# Errorstats\r\n");
+            for (code, count) in state.metrics.error_codes() {
+                kv(out, &format!("errorstat_{code}"), format!("count={count}"));
             }
         }
         "keyspace" => {
@@ -588,6 +595,7 @@ pub(super) fn config(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
         for region in ctx.state.store.regions() {
             region.lock().stats = RegionStats::default();
         }
+        ctx.state.metrics.reset_stats();
         let stats = &ctx.state.stats;
         for counter in [
             &stats.commands_processed,
@@ -637,6 +645,12 @@ pub(super) fn role(_: &mut Ctx<'_>, _: &[Bytes]) -> Frame {
         Frame::Integer(0),
         Frame::Array(vec![]),
     ])
+}
+
+/// `CLUSTER …`: Kuber has no Redis Cluster mode; every subcommand answers as a Redis started
+/// without `cluster-enabled`, so clients that probe for a cluster learn there is none.
+pub(super) fn cluster(_: &mut Ctx<'_>, _: &[Bytes]) -> Frame {
+    err("ERR This instance has cluster support disabled")
 }
 
 pub(super) fn lastsave(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Frame {
@@ -807,6 +821,62 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn commandstats_and_errorstats_tell_rejected_from_failed() {
+        let s = server();
+        let mut c = s.client(Role::User);
+        let mut admin = s.client(Role::Admin);
+        c.run("SET s v").await;
+        assert!(c.run("LPUSH s x").await.starts_with("-WRONGTYPE"));
+        assert!(c.run("LPUSH").await.starts_with("-ERR wrong number"));
+        assert!(c.run("FLUSHALL").await.starts_with("-NOPERM"));
+        c.run("MULTI").await;
+        c.run("INCR s").await;
+        c.run("SET s 1").await;
+        // One error inside EXEC's reply counts as one more error reply.
+        assert!(c.run("EXEC").await.contains("-ERR value is not an integer"));
+        let stats = c.run("INFO commandstats").await;
+        assert!(
+            stats.contains("cmdstat_lpush:calls=1,")
+                && stats.contains(",rejected_calls=1,failed_calls=1\r\n"),
+            "{stats}"
+        );
+        assert!(
+            stats.contains("cmdstat_flushall:calls=0,usec=0,usec_per_call=0.00,rejected_calls=1,"),
+            "{stats}"
+        );
+        let errors = c.run("INFO errorstats").await;
+        for line in [
+            "errorstat_ERR:count=2",
+            "errorstat_NOPERM:count=1",
+            "errorstat_WRONGTYPE:count=1",
+        ] {
+            assert!(errors.contains(line), "{line} in {errors}");
+        }
+        assert!(
+            c.run("INFO stats")
+                .await
+                .contains("total_error_replies:4\r\n")
+        );
+        // RESETSTAT starts INFO's counts again; /metrics keeps counting.
+        assert_eq!(admin.run("CONFIG RESETSTAT").await, "+OK\r\n");
+        assert!(!c.run("INFO commandstats").await.contains("cmdstat_lpush"));
+        assert!(!c.run("INFO errorstats").await.contains("errorstat_"));
+        assert!(
+            c.run("INFO stats")
+                .await
+                .contains("total_error_replies:0\r\n")
+        );
+        let mut text = String::new();
+        s.state
+            .metrics
+            .render(&mut text, |i| crate::cmd::table::COMMANDS[i].name);
+        assert!(
+            text.contains("kuber_commands_total{command=\"lpush\",result=\"error\"} 2"),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
     async fn info_sections() {
         let s = server();
         let mut c = s.client(Role::User);
@@ -945,6 +1015,22 @@ mod tests {
         assert_eq!(
             admin.run("ROLE").await,
             "*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n"
+        );
+        assert_eq!(
+            admin.run("CLUSTER INFO").await,
+            "-ERR This instance has cluster support disabled\r\n"
+        );
+        for line in ["CLUSTER SLOTS", "CLUSTER RESET HARD"] {
+            assert_eq!(
+                admin.run(line).await,
+                "-ERR This instance has cluster support disabled\r\n"
+            );
+        }
+        assert!(
+            admin
+                .run("EVAL \"return redis.pcall('cluster', 'reset', 'hard')['err']\" 0")
+                .await
+                .contains("command is not allowed from script")
         );
         assert_eq!(
             admin.run("LASTSAVE").await,

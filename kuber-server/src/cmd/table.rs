@@ -849,6 +849,15 @@ static CORE: &[CommandSpec] = &[
         Sync(server::time)
     ),
     cmd!(
+        "cluster",
+        -2,
+        NO_SCRIPT,
+        NOKEYS,
+        "server",
+        "Answers as a Redis without cluster mode: Kuber scales with regions and replication.",
+        Sync(server::cluster)
+    ),
+    cmd!(
         "role",
         1,
         FAST | NO_SCRIPT,
