@@ -26,7 +26,8 @@ UNIT_TIMEOUT="${UNIT_TIMEOUT:-600}"
 PASSWORD="kuber-suite-pw"
 
 DEFAULT_UNITS="unit/type/string unit/type/incr unit/keyspace unit/expire unit/type/hash unit/type/list
-unit/type/set unit/type/zset unit/pubsub unit/multi unit/scan unit/info-command unit/protocol unit/querybuf"
+unit/type/set unit/type/zset unit/pubsub unit/multi unit/scan unit/info-command unit/protocol unit/querybuf
+unit/type/stream unit/type/stream-cgroups unit/scripting"
 TAGS="-slow -needs:debug -needs:repl -needs:config-maxmemory -needs:config-resetstat -needs:reset -needs:save -needs:pfdebug -needs:local-process -needs:latency"
 
 units="$DEFAULT_UNITS"
