@@ -94,6 +94,31 @@ pub struct CacheConfig {
     pub default_ttl_seconds: u64,
     /// Largest JSON document text `JSET`/`JUPDATE` accept, in bytes.
     pub max_json_document_bytes: u64,
+    /// What happens past `max_memory`: evict least recently used keys (a cache's choice, the
+    /// default) or refuse writes with `-OOM` (Redis's default, for data that must not vanish).
+    pub eviction_policy: EvictionPolicy,
+}
+
+/// `kuber.cache.eviction_policy`, named as Redis's `maxmemory-policy` values.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub enum EvictionPolicy {
+    /// Evict an approximately least recently used key of any region.
+    #[default]
+    #[serde(rename = "allkeys-lru")]
+    AllkeysLru,
+    /// Evict nothing; refuse commands that add data.
+    #[serde(rename = "noeviction")]
+    Noeviction,
+}
+
+impl EvictionPolicy {
+    /// The Redis name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvictionPolicy::AllkeysLru => "allkeys-lru",
+            EvictionPolicy::Noeviction => "noeviction",
+        }
+    }
 }
 
 impl Default for CacheConfig {
@@ -105,6 +130,7 @@ impl Default for CacheConfig {
             // Large enough for any document a cache should hold, small enough that one request
             // cannot make the server parse hundreds of megabytes.
             max_json_document_bytes: 16 << 20,
+            eviction_policy: EvictionPolicy::default(),
         }
     }
 }
@@ -432,6 +458,24 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.kuber.server.port, 1);
+    }
+
+    #[test]
+    fn eviction_policy_takes_redis_names() {
+        let f = write("kuber:\n  cache: { max_memory: 1000, eviction_policy: noeviction }\n");
+        let c = Config::load(Some(f.path()), &[], &Overrides::default()).unwrap();
+        assert_eq!(c.kuber.cache.eviction_policy, EvictionPolicy::Noeviction);
+        let env = vec![(
+            "KUBER_CACHE__EVICTION_POLICY".to_string(),
+            "allkeys-lru".to_string(),
+        )];
+        let c = Config::load(Some(f.path()), &env, &Overrides::default()).unwrap();
+        assert_eq!(c.kuber.cache.eviction_policy, EvictionPolicy::AllkeysLru);
+        let f = write("kuber:\n  cache: { eviction_policy: volatile-ttl }\n");
+        let err = Config::load(Some(f.path()), &[], &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("volatile-ttl"), "{err}");
     }
 
     #[test]

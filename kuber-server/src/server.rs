@@ -70,6 +70,7 @@ impl Server {
             max_memory: cache.max_memory,
             max_entries_per_region: cache.max_entries_per_region,
             default_ttl_seconds: cache.default_ttl_seconds,
+            noeviction: cache.eviction_policy == crate::config::EvictionPolicy::Noeviction,
         };
         let store = Arc::new(Store::new(limits, clock));
         let index_file = config

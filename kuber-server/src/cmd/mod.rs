@@ -218,6 +218,12 @@ async fn check_and_run(
         }
         return Err(gate::busy(state));
     }
+    if state.store.refuses_writes() && refused_when_out_of_memory(spec, session) {
+        if matches!(spec.handler, Handler::Exec) {
+            return Err(exec_abort(session, reply::OOM));
+        }
+        return Err(reply::err(reply::OOM));
+    }
     if let Some(queue) = &mut session.multi {
         if spec.has(table::NO_MULTI) {
             return Err(reply::err(reply::NOT_IN_MULTI));
@@ -422,13 +428,30 @@ fn after_write(
 /// EXEC refused because a script is busy: the transaction is discarded, as Redis's
 /// `execCommandAbort` does.
 fn exec_abort_busy(state: &ServerState, session: &mut Session) -> Frame {
+    exec_abort(session, state.scripts.busy_reply())
+}
+
+/// EXEC refused before running: the transaction is discarded, as Redis's `execCommandAbort`.
+fn exec_abort(session: &mut Session, reason: impl std::fmt::Display) -> Frame {
     session.multi = None;
     session.multi_failed = false;
     session.unwatch_all();
     Frame::error(format!(
-        "EXECABORT Transaction discarded because of: {}",
-        state.scripts.busy_reply()
+        "EXECABORT Transaction discarded because of: {reason}"
     ))
+}
+
+/// Under the `noeviction` policy past `maxmemory`, what Redis refuses: commands that may add data
+/// (`DENY_OOM`), queueing anything but transaction control inside MULTI (a queue grows without
+/// bound), and EXEC of a queue holding a command that may add data.
+fn refused_when_out_of_memory(spec: &CommandSpec, session: &Session) -> bool {
+    match (&session.multi, &spec.handler) {
+        (Some(queued), Handler::Exec) => queued.iter().any(|args| {
+            table::lookup(&args[0]).is_some_and(|i| table::COMMANDS[i].has(table::DENY_OOM))
+        }),
+        (Some(_), _) => !spec.has(table::TX_CONTROL),
+        (None, _) => spec.has(table::DENY_OOM),
+    }
 }
 
 /// EXEC: runs the queued commands with the exec gate held for writing (taken by `run`), so that no

@@ -11,6 +11,8 @@ pub const fn err(msg: &'static str) -> Frame {
 
 /// `-ERR syntax error`
 pub const SYNTAX: &str = "ERR syntax error";
+/// A command that adds data, refused under the `noeviction` policy past `maxmemory`.
+pub const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
 /// Integer argument not parseable.
 pub const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
 /// Float argument not parseable.

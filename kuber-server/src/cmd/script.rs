@@ -243,6 +243,9 @@ pub(super) fn call_from_script(
         let user = session.identity.as_ref().map_or("default", |i| &i.username);
         return reply::noperm(user, spec.name);
     }
+    if spec.has(table::DENY_OOM) && state.store.refuses_writes() {
+        return reply::err(reply::OOM);
+    }
     if spec.has(table::WRITE) {
         if no_writes {
             return reply::err("ERR Write commands are not allowed from read-only scripts.");

@@ -195,15 +195,7 @@ fn info_section(ctx: &Ctx<'_>, section: &str, out: &mut String) {
             kv(out, "maxmemory", max_memory);
             kv(out, "maxmemory_human", human_bytes(max_memory));
             kv(out, "number_of_cached_scripts", state.scripts.cached());
-            kv(
-                out,
-                "maxmemory_policy",
-                if max_memory > 0 {
-                    "allkeys-lru"
-                } else {
-                    "noeviction"
-                },
-            );
+            kv(out, "maxmemory_policy", policy_name(state));
         }
         "persistence" => {
             out.push_str("# Persistence\r\n");
@@ -460,15 +452,7 @@ fn config_params(ctx: &Ctx<'_>) -> Vec<(&'static str, String)> {
                 .to_string(),
         ),
         ("maxmemory", ctx.state.store.limits().max_memory.to_string()),
-        (
-            "maxmemory-policy",
-            if ctx.state.store.limits().max_memory > 0 {
-                "allkeys-lru"
-            } else {
-                "noeviction"
-            }
-            .into(),
-        ),
+        ("maxmemory-policy", policy_name(ctx.state).into()),
         (
             "notify-keyspace-events",
             crate::notify::flags_to_string(
@@ -567,6 +551,19 @@ pub(super) fn config(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Frame {
                         .store(n as u64, Ordering::Relaxed),
                     Err(e) => return e,
                 },
+                "maxmemory-policy" => {
+                    let policy = text(&pair[1]).to_ascii_lowercase();
+                    match policy.as_str() {
+                        "noeviction" => ctx.state.store.set_noeviction(true),
+                        "allkeys-lru" => ctx.state.store.set_noeviction(false),
+                        _ => {
+                            return reply::config_invalid(
+                                &name,
+                                "Kuber supports the policies noeviction and allkeys-lru",
+                            );
+                        }
+                    }
+                }
                 "maxmemory" => match parse_memory(&pair[1]) {
                     Some(bytes) => ctx.state.store.set_max_memory(bytes),
                     None => return reply::config_not_memory(&name),
@@ -645,6 +642,15 @@ pub(super) fn role(_: &mut Ctx<'_>, _: &[Bytes]) -> Frame {
         Frame::Integer(0),
         Frame::Array(vec![]),
     ])
+}
+
+/// The current `maxmemory-policy` in Redis's words.
+fn policy_name(state: &crate::state::ServerState) -> &'static str {
+    if state.store.limits().noeviction {
+        crate::config::EvictionPolicy::Noeviction.as_str()
+    } else {
+        crate::config::EvictionPolicy::AllkeysLru.as_str()
+    }
 }
 
 /// `CLUSTER …`: Kuber has no Redis Cluster mode; every subcommand answers as a Redis started
@@ -919,6 +925,87 @@ mod tests {
         );
         assert!(every.contains("cmdstat_get:") && every.contains("used_memory:"));
         assert!(!c.run("INFO cpu default").await.contains("cmdstat_"));
+    }
+
+    #[tokio::test]
+    async fn noeviction_refuses_writes_past_maxmemory_and_evicts_nothing() {
+        const OOM: &str = "-OOM command not allowed when used memory > 'maxmemory'.\r\n";
+        let s = server();
+        let mut admin = s.client(Role::Admin);
+        let mut c = s.client(Role::User);
+        assert!(
+            admin
+                .run("INFO memory")
+                .await
+                .contains("maxmemory_policy:allkeys-lru\r\n")
+        );
+        assert_eq!(
+            admin.run("CONFIG SET maxmemory-policy volatile-ttl").await,
+            "-ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - Kuber supports the policies noeviction and allkeys-lru\r\n"
+        );
+        assert_eq!(
+            admin.run("CONFIG SET maxmemory-policy NoEviction").await,
+            "+OK\r\n"
+        );
+        assert_eq!(
+            admin.run("CONFIG GET maxmemory-policy").await,
+            "*2\r\n$16\r\nmaxmemory-policy\r\n$10\r\nnoeviction\r\n"
+        );
+        for i in 0..100 {
+            c.run(&format!("SET key{i} {}", "v".repeat(100))).await;
+        }
+        c.run("MULTI").await;
+        assert_eq!(c.run("SET queued-before 1").await, "+QUEUED\r\n");
+        assert_eq!(admin.run("CONFIG SET maxmemory 1000").await, "+OK\r\n");
+        // EXEC of a queue that adds data is refused, and the transaction is gone.
+        assert_eq!(
+            c.run("EXEC").await,
+            "-EXECABORT Transaction discarded because of: OOM command not allowed when used memory > 'maxmemory'.\r\n"
+        );
+        assert_eq!(c.run("SET more data").await, OOM);
+        assert!(
+            c.run("EVAL \"return redis.call('set', 'x', 'y')\" 0")
+                .await
+                .starts_with("-OOM")
+        );
+        // Reads and deletions still run; nothing was evicted.
+        assert_eq!(c.run("DBSIZE").await, ":100\r\n");
+        assert!(c.run("GET key1").await.starts_with("$100\r\n"));
+        assert_eq!(c.run("DEL key1").await, ":1\r\n");
+        // Inside MULTI nothing but transaction control may be queued.
+        c.run("MULTI").await;
+        assert_eq!(c.run("GET key2").await, OOM);
+        assert!(
+            c.run("EXEC")
+                .await
+                .starts_with("-EXECABORT Transaction discarded because of previous errors")
+        );
+        assert!(
+            admin
+                .run("INFO memory")
+                .await
+                .contains("maxmemory_policy:noeviction\r\n")
+        );
+        // Back to a cache: the next write evicts down to the bound.
+        assert_eq!(
+            admin.run("CONFIG SET maxmemory-policy allkeys-lru").await,
+            "+OK\r\n"
+        );
+        assert_eq!(c.run("SET more data").await, "+OK\r\n");
+        assert!(s.state.store.used_memory() <= 1000);
+        assert_eq!(admin.run("CONFIG SET maxmemory 0").await, "+OK\r\n");
+    }
+
+    #[tokio::test]
+    async fn noeviction_comes_from_the_configuration() {
+        let mut config = crate::config::Config::default();
+        config.kuber.cache.max_memory = 1;
+        config.kuber.cache.eviction_policy = crate::config::EvictionPolicy::Noeviction;
+        let s = crate::cmd::testing::server_with(config);
+        let mut c = s.client(Role::User);
+        assert_eq!(c.run("SET first x").await, "+OK\r\n");
+        assert!(c.run("SET second x").await.starts_with("-OOM "));
+        assert_eq!(c.run("GET first").await, "$1\r\nx\r\n");
     }
 
     #[tokio::test]

@@ -40,6 +40,7 @@ pub(crate) fn server_with(config: Config) -> TestServer {
         max_memory: cache.max_memory,
         max_entries_per_region: cache.max_entries_per_region,
         default_ttl_seconds: cache.default_ttl_seconds,
+        noeviction: cache.eviction_policy == crate::config::EvictionPolicy::Noeviction,
     };
     let store = Arc::new(Store::new(limits, clock.clone()));
     TestServer {

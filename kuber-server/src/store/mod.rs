@@ -57,6 +57,9 @@ pub struct StoreLimits {
     pub max_entries_per_region: u64,
     /// Default TTL in seconds for regions created without one; 0 = none.
     pub default_ttl_seconds: u64,
+    /// Redis's `noeviction` policy: past `max_memory`, writes that add data are refused (`-OOM`)
+    /// instead of evicting keys.
+    pub noeviction: bool,
 }
 
 /// All regions and their data.
@@ -67,6 +70,8 @@ pub struct Store {
     limits: StoreLimits,
     /// `max_memory`, changeable at run time (`CONFIG SET maxmemory`); 0 = unlimited.
     max_memory: std::sync::atomic::AtomicU64,
+    /// The eviction policy, changeable at run time (`CONFIG SET maxmemory-policy`).
+    noeviction: std::sync::atomic::AtomicBool,
     /// The event classes keyspaces record (`crate::notify`); 0 while nobody listens.
     events_enabled: Arc<std::sync::atomic::AtomicU32>,
     /// The persistence journal, once attached (after recovery); regions report changes to it.
@@ -90,6 +95,7 @@ impl Store {
             clock,
             global_memory: Arc::new(AtomicI64::new(0)),
             max_memory: std::sync::atomic::AtomicU64::new(limits.max_memory),
+            noeviction: std::sync::atomic::AtomicBool::new(limits.noeviction),
             limits,
             events_enabled: Arc::new(std::sync::atomic::AtomicU32::new(0)),
             journal: std::sync::OnceLock::new(),
@@ -110,8 +116,25 @@ impl Store {
     pub fn limits(&self) -> StoreLimits {
         StoreLimits {
             max_memory: self.max_memory.load(std::sync::atomic::Ordering::Relaxed),
+            noeviction: self.noeviction.load(std::sync::atomic::Ordering::Relaxed),
             ..self.limits
         }
+    }
+
+    /// Switches between evicting (`allkeys-lru`) and refusing writes (`noeviction`) past
+    /// `max_memory`.
+    pub fn set_noeviction(&self, on: bool) {
+        self.noeviction
+            .store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// True when the `noeviction` policy is on and memory is past `max_memory`: commands that add
+    /// data are refused until something is deleted or expires.
+    pub fn refuses_writes(&self) -> bool {
+        let max = self.max_memory.load(std::sync::atomic::Ordering::Relaxed);
+        max > 0
+            && self.noeviction.load(std::sync::atomic::Ordering::Relaxed)
+            && self.used_memory() > max
     }
 
     /// Changes `max_memory` (0 = unlimited); the next write evicts down to it.
@@ -320,8 +343,12 @@ impl Store {
     /// Evicts until the server is under `max_memory`, starting with `preferred` (the region just
     /// written) and then the others. Called after writes with the region lock released.
     pub fn enforce_max_memory(&self, preferred: &Region) {
-        let max = self.limits().max_memory;
-        if max == 0 || self.used_memory() <= max {
+        let StoreLimits {
+            max_memory: max,
+            noeviction,
+            ..
+        } = self.limits();
+        if max == 0 || noeviction || self.used_memory() <= max {
             return;
         }
         {
