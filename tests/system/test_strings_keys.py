@@ -436,3 +436,28 @@ def test_client_commands(shared_kuber: KuberServer, r: redis.Redis) -> None:
         assert data == b""
     assert r.execute_command("CLIENT", "KILL", "ID", "999999999") == 0
     assert r.ping() is True
+
+
+def test_noeviction_refuses_writes_past_maxmemory_and_keeps_every_key(kuber_factory) -> None:
+    """A session store configured like Redis's default policy: past `max_memory` writes fail with
+    OOM (redis-py raises it), nothing is evicted, and deleting makes room again."""
+    server = kuber_factory.start(
+        env={
+            "KUBER_CACHE__MAX_MEMORY": "200000",
+            "KUBER_CACHE__EVICTION_POLICY": "noeviction",
+            "KUBER_PERSISTENCE__BACKEND": "memory",
+        }
+    )
+    r = server.client()
+    assert r.config_get("maxmemory-policy") == {"maxmemory-policy": "noeviction"}
+    stored = 0
+    # redis-py maps the `-OOM` code to OutOfMemoryError and keeps the rest as the message.
+    with pytest.raises(redis.exceptions.OutOfMemoryError, match="^command not allowed when used memory > 'maxmemory'"):
+        for i in range(10_000):
+            r.set(f"session:{i}", "x" * 1000)
+            stored += 1
+    assert 100 <= stored < 10_000
+    assert r.dbsize() == stored, "noeviction must not evict"
+    assert r.get("session:0") == "x" * 1000
+    assert r.delete(*[f"session:{i}" for i in range(50)]) == 50
+    assert r.set("after-delete", "fits") is True
