@@ -214,7 +214,7 @@ async fn check_and_run(
     }
     if state.scripts.is_busy() && !gate::allows_busy(spec, args) {
         if matches!(spec.handler, Handler::Exec) {
-            return Err(exec_abort_busy(state, session));
+            return Err(exec_abort(session, state.scripts.busy_reply()));
         }
         return Err(gate::busy(state));
     }
@@ -302,7 +302,9 @@ async fn run(
         Handler::Exec => {
             let gate = match gate::write(state).await {
                 Ok(gate) => gate,
-                Err(_) if session.multi.is_some() => return exec_abort_busy(state, session),
+                Err(_) if session.multi.is_some() => {
+                    return exec_abort(session, state.scripts.busy_reply());
+                }
                 Err(busy) => return busy,
             };
             let reply = exec(state, session);
@@ -427,10 +429,6 @@ fn after_write(
 
 /// EXEC refused because a script is busy: the transaction is discarded, as Redis's
 /// `execCommandAbort` does.
-fn exec_abort_busy(state: &ServerState, session: &mut Session) -> Frame {
-    exec_abort(session, state.scripts.busy_reply())
-}
-
 /// EXEC refused before running: the transaction is discarded, as Redis's `execCommandAbort`.
 fn exec_abort(session: &mut Session, reason: impl std::fmt::Display) -> Frame {
     session.multi = None;

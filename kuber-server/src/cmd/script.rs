@@ -226,8 +226,9 @@ pub(super) fn call_from_script(
         // XREAD and XREADGROUP run in scripts, but never block (the list and zset blocking
         // commands are flagged noscript, as in Redis 7.0).
         Handler::Blocking(handler) => {
-            let options = args.iter().take_while(|a| !is(a, "STREAMS"));
-            if options.skip(1).any(|a| is(a, "BLOCK")) {
+            // The options sit between the command name and STREAMS.
+            let mut options = args[1..].iter().take_while(|a| !is(a, "STREAMS"));
+            if options.any(|a| is(a, "BLOCK")) {
                 return reply::err_msg(format!(
                     "{} command is not allowed with BLOCK option from scripts",
                     spec.name

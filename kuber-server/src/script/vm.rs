@@ -467,6 +467,7 @@ fn log(lua: &Lua, args: MultiValue) -> mlua::Result<()> {
             ));
         }
     };
+    // The words after the level.
     let words: Vec<String> = args
         .iter()
         .skip(1)

@@ -97,7 +97,6 @@ pub fn dump(value: &Value) -> Bytes {
                 out.put_f64_le(score);
             }
         }
-        #[allow(unreachable_patterns)]
         other => {
             let (kind, payload) = encoding::encode(other);
             out.put_u8(KUBER_TYPE);
